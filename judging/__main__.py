@@ -1,0 +1,3 @@
+from judging.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The ``judging`` command. Each subcommand makes one call into the API and turns a domain
+error into a clear message and a non-zero exit; no traceback reaches the user."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from judging.rules.errors import ContestInvalid, RulesError
+
+
+def _load(path: str):
+    from judging.contest_file import load_contest
+
+    return load_contest(path)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from judging.summary import summary
+
+    contest = _load(args.contest)
+    print(summary(contest))
+    print("OK")
+    return 0
+
+
+def cmd_tabulate(args: argparse.Namespace) -> int:
+    from judging.report import standings_csv, standings_data, standings_table
+    from judging.scoresheet import missing_marks, tabulate_files
+
+    contest = _load(args.contest)
+    tab, report = tabulate_files(contest, Path(args.scores), Path(args.adjustments) if args.adjustments else None)
+    if report.errors:
+        for line in report.errors:
+            print(line, file=sys.stderr)
+        print(f"{len(report.errors)} bad row(s); nothing tabulated", file=sys.stderr)
+        return 1
+    for line in missing_marks(tab):
+        print(f"warning: {line}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(standings_data(tab), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.buffer.write(standings_csv(tab).encode("utf-8"))
+    else:
+        print(standings_table(tab))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="judging", description="Run contests live, exact to the cent.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="validate a contest file and its roster")
+    p.add_argument("contest", help="contest file (TOML)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("tabulate", help="tabulate marks from a scores file (paper ballots, checks)")
+    p.add_argument("contest", help="contest file (TOML)")
+    p.add_argument("--scores", required=True, help="CSV: contestant,judge,criterion,score[,round]")
+    p.add_argument("--adjustments", help="CSV: contestant,points,reason[,round]")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_tabulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ContestInvalid as e:
+        for err in e.errors:
+            print(err.describe(), file=sys.stderr)
+        return 2
+    except RulesError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,330 @@
+"""The tabulator: marks in, standings out, recomputing only what a change touches.
+
+A change to one card invalidates that contestant's round result and the standings of
+their category; everything else stays cached. ``tabulate`` is the full recompute: a fresh
+tabulator fed every mark, which the tests hold equal to any sequence of updates.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from judging.rules.awards import assign_tiers, single_awards, unit_standings
+from judging.rules.decimals import round_to
+from judging.rules.errors import MarkError
+from judging.rules.model import Adjustment, Contest, Contestant, ManualAward, Round
+from judging.rules.ranking import rank, tie_break_value
+from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult
+from judging.rules.scoring import judged_round, points_round, with_adjustments
+from judging.rules.validate import check_card, check_cell, check_points, check_target
+
+ZERO = Decimal(0)
+
+
+class Tabulator:
+    def __init__(
+        self,
+        contest: Contest,
+        adjustments: Iterable[Adjustment] | None = None,
+        manual_awards: Iterable[ManualAward] | None = None,
+    ):
+        self.contest = contest
+        self._cards: dict[tuple[str, str], dict[str, dict[str, Decimal]]] = {}
+        self._points: dict[tuple[str, str], dict[str, tuple[str, Decimal]]] = {}
+        self._adjustments: dict[str, list[Adjustment]] = {}
+        self._manual: dict[str, ManualAward] = {}
+        self._index = {r.id: i for i, r in enumerate(contest.rounds)}
+        self._need_criteria = bool(contest.single_awards) or any(
+            k.startswith("criterion:") for k in contest.tie_break
+        )
+        self._plans: dict[tuple[str, str], list] = {}
+        self._results: dict[tuple[str, str], RoundResult] = {}
+        self._round_ranks: dict[tuple[str, str], list[tuple[int, Contestant]]] = {}
+        self._standings: dict[str, CategoryStandings] = {}
+        for adj in contest.adjustments if adjustments is None else adjustments:
+            self.add_adjustment(adj)
+        for award in contest.manual_awards if manual_awards is None else manual_awards:
+            self.set_manual_award(award)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def check_card(self, rid: str, cid: str, jid: str, scores: Mapping[str, object]) -> dict[str, Decimal]:
+        """Validate a judge's whole card for a contestant; returns it as Decimals."""
+        rnd, contestant = check_target(self.contest, rid, cid, jid)
+        self._check_participant(rnd, contestant)
+        return check_card(self.contest, rnd, contestant, jid, scores)
+
+    def set_card(self, rid: str, cid: str, jid: str, scores: Mapping[str, object]) -> None:
+        card = self.check_card(rid, cid, jid, scores)
+        self._cards.setdefault((rid, cid), {})[jid] = card
+        self._touch(rid, cid)
+
+    def set_score(self, rid: str, cid: str, jid: str, criterion: str, value: object) -> None:
+        """Set one cell of a card (paper ballots arrive cell by cell)."""
+        rnd, contestant = check_target(self.contest, rid, cid, jid)
+        self._check_participant(rnd, contestant)
+        crit, mark = check_cell(self.contest, rnd, criterion, value)
+        self._cards.setdefault((rid, cid), {}).setdefault(jid, {})[crit] = mark
+        self._touch(rid, cid)
+
+    def remove_card(self, rid: str, cid: str, jid: str) -> None:
+        cards = self._cards.get((rid, cid), {})
+        if cards.pop(jid, None) is not None:
+            self._touch(rid, cid)
+
+    def set_points(self, rid: str, cid: str, key: str, question: str, points: object) -> None:
+        """Record the points a host awarded for one question (``key`` names it, e.g. "buzzer#7")."""
+        rnd, contestant = check_target(self.contest, rid, cid, None)
+        self._check_participant(rnd, contestant)
+        value = check_points(rnd, question, points)
+        self._points.setdefault((rid, cid), {})[key] = (question, value)
+        self._touch(rid, cid)
+
+    def remove_points(self, rid: str, cid: str, key: str) -> None:
+        if self._points.get((rid, cid), {}).pop(key, None) is not None:
+            self._touch(rid, cid)
+
+    def add_adjustment(self, adj: Adjustment) -> None:
+        if self.contest.contestant(adj.contestant) is None:
+            raise MarkError("unknown_contestant", f"unknown contestant {adj.contestant!r}")
+        if adj.round and self.contest.round(adj.round) is None:
+            raise MarkError("unknown_round", f"unknown round {adj.round!r}")
+        if not adj.reason.strip():
+            raise MarkError("reason_required", "an adjustment needs a written reason")
+        if not adj.round and len(self.contest.rounds) == 1:
+            adj = Adjustment(adj.contestant, adj.points, adj.reason, self.contest.rounds[0].id)
+        self._adjustments.setdefault(adj.contestant, []).append(adj)
+        self._touch(adj.round or self.contest.rounds[-1].id, adj.contestant)
+
+    def set_manual_award(self, award: ManualAward) -> None:
+        contestant = self.contest.contestant(award.contestant)
+        if contestant is None:
+            raise MarkError("unknown_contestant", f"unknown contestant {award.contestant!r}")
+        if not award.reason.strip():
+            raise MarkError("reason_required", "a manual award needs a written reason")
+        self._manual[award.contestant] = award
+        self._standings.pop(contestant.category, None)
+
+    def _check_participant(self, rnd: Round, contestant: Contestant) -> None:
+        if contestant.id not in self.participants(rnd.id, contestant.category):
+            raise MarkError("not_advanced", f"{contestant.name} ({contestant.id}) did not advance to round {rnd.name}")
+
+    def _touch(self, rid: str, cid: str) -> None:
+        contestant = self.contest.contestant(cid)
+        self._results.pop((rid, cid), None)
+        self._standings.pop(contestant.category, None)  # type: ignore[union-attr]
+        start = self._index[rid]
+        for later in self.contest.rounds[start:]:
+            self._round_ranks.pop((contestant.category, later.id), None)  # type: ignore[union-attr]
+
+    # -- results ---------------------------------------------------------------------------
+
+    def cards(self, rid: str, cid: str) -> dict[str, dict[str, Decimal]]:
+        return self._cards.get((rid, cid), {})
+
+    def round_result(self, rid: str, cid: str) -> RoundResult:
+        key = (rid, cid)
+        cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        contest = self.contest
+        rnd = contest.round(rid)
+        contestant = contest.contestant(cid)
+        if rnd is None or contestant is None:
+            raise MarkError("unknown", f"unknown round {rid!r} or contestant {cid!r}")
+        if rnd.kind == "points":
+            result = points_round(contest, rnd, contestant, self._points.get(key, {}))
+        else:
+            result = judged_round(contest, rnd, contestant, self._plan(rnd, contestant), self._cards.get(key, {}), self._need_criteria)
+        adjs = tuple(a for a in self._adjustments.get(cid, ()) if a.round == rid)
+        result = with_adjustments(result, adjs, contest.precision, contest.rounding)
+        self._results[key] = result
+        return result
+
+    def _plan(self, rnd: Round, contestant: Contestant) -> list:
+        key = (rnd.id, contestant.id)
+        plan = self._plans.get(key)
+        if plan is None:
+            judges = self.contest.judges_for(rnd, contestant)
+            plan = [
+                (self.contest.panel(pid), self.contest.panel_weight(rnd, pid), [j for j in judges if j.panel == pid])
+                for pid in rnd.panels
+            ]
+            self._plans[key] = plan
+        return plan
+
+    def participants(self, rid: str, category: str) -> set[str]:
+        """Who takes part in a round: everyone in the first, the advancers after that."""
+        i = self._index[rid]
+        if i == 0 or self.contest.combine != "advancement":
+            return {c.id for c in self.contest.in_category(category)}
+        previous = self.contest.rounds[i - 1]
+        return {c.id for r, c in self.round_ranking(previous.id, category) if r <= (previous.advance or 0)}
+
+    def stage_score(self, rid: str, cid: str) -> Decimal | None:
+        """A contestant's standing after a round: that round, or with carry_over the sum so far."""
+        if not self.contest.carry_over or self.contest.combine != "advancement":
+            return self.round_result(rid, cid).final
+        total = ZERO
+        for rnd in self.contest.rounds[: self._index[rid] + 1]:
+            final = self.round_result(rnd.id, cid).final
+            if final is None:
+                return None
+            total += final
+        return total
+
+    def round_ranking(self, rid: str, category: str) -> list[tuple[int, Contestant]]:
+        """Ranked participants of one round with a complete result (advancement)."""
+        key = (category, rid)
+        cached = self._round_ranks.get(key)
+        if cached is not None:
+            return cached
+        people = [c for c in self.contest.in_category(category) if c.id in self.participants(rid, category)]
+        scored = [(c, self.stage_score(rid, c.id)) for c in people]
+        upto = self.contest.rounds[: self._index[rid] + 1]
+        rounds_of = {c.id: {r.id: self.round_result(r.id, c.id) for r in upto} for c in people}
+        best = self._judge_best(category, upto)
+        ranked = rank(
+            [pair for pair in scored if pair[1] is not None],
+            lambda pair: (pair[1],) + tuple(tie_break_value(k, rounds_of[pair[0].id], best) for k in self.contest.tie_break),
+        )
+        out = [(r, pair[0]) for r, pair in ranked]
+        self._round_ranks[key] = out
+        return out
+
+    def _judge_best(self, category: str, rounds) -> dict[tuple[str, str], Decimal] | None:
+        if "highest_marks" not in self.contest.tie_break:
+            return None
+        best: dict[tuple[str, str], Decimal] = {}
+        for c in self.contest.in_category(category):
+            for rnd in rounds:
+                if rnd.kind != "judged":
+                    continue
+                for panel in self.round_result(rnd.id, c.id).panels:
+                    for line in panel.judges:
+                        if line.counted and line.total is not None:
+                            k = (rnd.id, line.judge)
+                            if k not in best or line.total > best[k]:
+                                best[k] = line.total
+        return best
+
+    def standings(self, category: str) -> CategoryStandings:
+        cached = self._standings.get(category)
+        if cached is None:
+            cached = self._compute_standings(category)
+            self._standings[category] = cached
+        return cached
+
+    def all_standings(self) -> list[CategoryStandings]:
+        return [self.standings(c.id) for c in self.contest.categories]
+
+    def unit_results(self) -> list[UnitResult]:
+        return unit_standings(self.contest, [s for cat in self.all_standings() for s in cat.standings])
+
+    def standing(self, cid: str) -> Standing:
+        contestant = self.contest.contestant(cid)
+        for s in self.standings(contestant.category).standings:  # type: ignore[union-attr]
+            if s.contestant.id == cid:
+                return s
+        raise KeyError(cid)
+
+    def _compute_standings(self, category: str) -> CategoryStandings:
+        contest = self.contest
+        people = contest.in_category(category)
+        rows = []  # (contestant, reached index, total, rounds, final adjustments)
+        for c in people:
+            reached = 0
+            if contest.combine == "advancement":
+                for i, rnd in enumerate(contest.rounds):
+                    if c.id in self.participants(rnd.id, category):
+                        reached = i
+            rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
+            final_adjs = tuple(a for a in self._adjustments.get(c.id, ()) if not a.round)
+            total = self._total(c, reached, rounds, final_adjs)
+            rows.append((c, reached, total, rounds, final_adjs))
+        best = self._judge_best(category, contest.rounds)
+        ranked = rank(
+            [row for row in rows if row[2] is not None],
+            lambda row: (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break),
+        )
+        ranks = {row[0].id: r for r, row in ranked}
+        eligible = []
+        previous_rank, erank = None, 0
+        for position, (r, row) in enumerate((p for p in ranked if p[1][0].id not in self._manual), start=1):
+            if r != previous_rank:
+                erank, previous_rank = position, r
+            eligible.append((erank, row[0].id))
+        tiers, cuts = assign_tiers(eligible, contest.tiers, len(ranked), contest.share_rounding, contest.tie_at_cut)
+        order = [row for _, row in ranked] + [row for row in rows if row[2] is None]
+        standings = []
+        for c, reached, total, rounds, final_adjs in order:
+            manual = self._manual.get(c.id)
+            standings.append(
+                Standing(
+                    contestant=c,
+                    rank=ranks.get(c.id),
+                    total=total,
+                    rounds=rounds,
+                    reached=contest.rounds[reached].id,
+                    adjustments=final_adjs,
+                    award=manual.award if manual else tiers.get(c.id, ""),
+                    award_reason=manual.reason if manual else "",
+                )
+            )
+        singles = single_awards(contest, standings)
+        won: dict[str, list[str]] = {}
+        for award in singles:
+            for cid in award.winners:
+                won.setdefault(cid, []).append(award.name)
+        if won:
+            standings = [_with_singles(s, tuple(won.get(s.contestant.id, ()))) for s in standings]
+        name = contest.category(category).name  # type: ignore[union-attr]
+        return CategoryStandings(category, name, tuple(standings), singles, cuts)
+
+    def _total(self, c: Contestant, reached: int, rounds: dict[str, RoundResult], adjs) -> Decimal | None:
+        contest = self.contest
+        if contest.combine == "advancement":
+            base = self.stage_score(contest.rounds[reached].id, c.id)
+        elif len(contest.rounds) == 1:
+            base = rounds[contest.rounds[0].id].final
+        else:
+            base = ZERO
+            for rnd in contest.rounds:
+                final = rounds[rnd.id].final
+                if final is None:
+                    return None
+                base += final * rnd.weight
+        if base is None:
+            return None
+        return round_to(base + sum((a.points for a in adjs), ZERO), contest.precision, contest.rounding)
+
+
+def _with_singles(s: Standing, names: tuple[str, ...]) -> Standing:
+    if not names:
+        return s
+    return Standing(s.contestant, s.rank, s.total, s.rounds, s.reached, s.adjustments, s.award, s.award_reason, names)
+
+
+def tabulate(
+    contest: Contest,
+    cards: Iterable[tuple[str, str, str, Mapping[str, object]]] = (),
+    points: Iterable[tuple[str, str, str, str, object]] = (),
+    adjustments: Iterable[Adjustment] | None = None,
+) -> Tabulator:
+    """Full recompute: a fresh tabulator fed every card (round, contestant, judge, scores)
+    and every points award (round, contestant, key, question, points)."""
+    tab = Tabulator(contest, adjustments)
+    by_round: dict[str, list] = {}
+    for card in cards:
+        by_round.setdefault(card[0], []).append(card)
+    for pts in points:
+        by_round.setdefault(pts[0], []).append(pts)
+    # Round by round, so that who advanced is known before the next round's marks arrive.
+    for rnd in contest.rounds:
+        for item in by_round.get(rnd.id, ()):
+            if rnd.kind == "points":
+                tab.set_points(*item)
+            else:
+                tab.set_card(*item)
+    return tab
