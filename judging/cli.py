@@ -48,6 +48,21 @@ def cmd_tabulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from judging.serve_cli import run_server
+
+    return run_server(args)
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from judging.serve_cli import format_tokens, issue_tokens
+
+    rows = issue_tokens(args.contest, args.db, args.judge or [], args.control)
+    print(format_tokens(rows))
+    print("Hand each judge their token; issuing again revokes the old one. Only hashes are stored.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="judging", description="Run contests live, exact to the cent.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adjustments", help="CSV: contestant,points,reason[,round]")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(func=cmd_tabulate)
+
+    p = sub.add_parser("serve", help="run a contest live")
+    p.add_argument("contest", help="contest file (TOML)")
+    p.add_argument("--db", help="SQLite database (default: next to the contest file)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--tls-cert", help="certificate (PEM) for wss://")
+    p.add_argument("--tls-key", help="private key (PEM) for wss://")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("tokens", help="issue judges' and the control console's tokens")
+    p.add_argument("contest", help="contest file (TOML)")
+    p.add_argument("--db", help="SQLite database (default: next to the contest file)")
+    p.add_argument("--judge", action="append", help="reissue for this judge only (repeatable)")
+    p.add_argument("--control", action="store_true", help="with --judge: also reissue the control token")
+    p.set_defaults(func=cmd_tokens)
     return parser
 
 

@@ -1,0 +1,280 @@
+"""A headless client: connects, authenticates, keeps the role's view in sync and, for a
+judge, keeps unacknowledged submissions in an outbox that survives restarts.
+
+The Textual apps and the tests use it; it never imports Textual. It reconnects by itself
+with jittered exponential backoff, resends the outbox after each reconnect (the server
+answers a resend with the original acknowledgement), and asks for a snapshot whenever an
+update's epoch or sequence number shows it missed something.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+
+from judging import protocol as p
+
+log = logging.getLogger("judging.client")
+
+
+class AuthError(Exception):
+    """The server refused the token (HTTP 401): retrying will not help."""
+
+
+class ServerError(Exception):
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class Outbox:
+    """Submissions not yet acknowledged, saved to disk after every change (atomic replace)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.items: dict[str, dict[str, Any]] = {}
+        if path is not None and path.exists():
+            try:
+                for item in json.loads(path.read_text(encoding="utf-8")):
+                    self.items[item["id"]] = item
+            except (ValueError, KeyError, TypeError):
+                log.warning("outbox %s is unreadable; kept aside as %s.bad", path, path.name)
+                path.replace(path.with_suffix(path.suffix + ".bad"))
+
+    def add(self, item: dict[str, Any]) -> None:
+        self.items[item["id"]] = item
+        self._save()
+
+    def remove(self, sid: str) -> None:
+        if self.items.pop(sid, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_text(json.dumps(list(self.items.values()), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+class Client:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        outbox: Path | None = None,
+        client_id: str | None = None,
+        on_change: Callable[[set[str]], None] | None = None,
+        backoff: tuple[float, float] = (0.2, 5.0),
+        open_timeout: float = 5.0,
+    ):
+        self.url = url
+        self.token = token
+        self.client_id = client_id or uuid.uuid4().hex[:12]
+        self.outbox = Outbox(outbox)
+        self.on_change = on_change
+        self.backoff = backoff
+        self.open_timeout = open_timeout
+        self.state: dict[str, Any] = {}
+        self.role = ""
+        self.judge = ""
+        self.epoch = ""
+        self.seq = 0
+        self.acks: dict[str, p.Ack] = {}
+        self.errors: list[p.Error] = []
+        self.connected = asyncio.Event()
+        self.synced = asyncio.Event()
+        self.snapshots = 0  # how many snapshots were received (resyncs show up here)
+        self._ws: ClientConnection | None = None
+        self._task: asyncio.Task | None = None
+        self._waiters: dict[str, asyncio.Future] = {}
+        self._auth_error: AuthError | None = None
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, timeout: float = 5.0) -> None:
+        """Connect and wait for the first snapshot (raises AuthError or TimeoutError)."""
+        self._task = asyncio.create_task(self._run())
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.synced.is_set():
+                    if self._auth_error:
+                        raise self._auth_error
+                    if self._task.done():
+                        self._task.result()
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            raise TimeoutError(f"no snapshot from {self.url} within {timeout}s") from None
+
+    async def close(self) -> None:
+        self._stopping = True
+        if self._ws is not None:
+            await self._ws.close()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def drop(self) -> None:
+        """Close the socket as a flaky network would; the client reconnects by itself."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def _run(self) -> None:
+        attempt = 0
+        while not self._stopping:
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            try:
+                async with connect(
+                    self.url, additional_headers=headers, open_timeout=self.open_timeout, max_size=16 * 2**20,
+                    compression=None,
+                ) as ws:
+                    self._ws = ws
+                    attempt = 0
+                    await ws.send(json.dumps({"type": "hello", "protocol": p.VERSION, "client": self.client_id}))
+                    async for frame in ws:
+                        await self._on_frame(frame)
+            except InvalidStatus as e:
+                if e.response.status_code == 401:
+                    self._auth_error = AuthError("the server refused this token (unknown or revoked)")
+                    return
+                log.info("handshake refused: %s", e)
+            except (OSError, ConnectionClosed, TimeoutError, InvalidURI) as e:
+                if isinstance(e, InvalidURI):
+                    raise
+                log.info("connection lost: %s", e)
+            finally:
+                self._ws = None
+                self.connected.clear()
+                self.synced.clear()
+            if self._stopping:
+                return
+            low, high = self.backoff
+            delay = min(high, low * 2**attempt) * random.uniform(0.5, 1.0)  # jitter spreads reconnects
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    # -- frames ----------------------------------------------------------------------------
+
+    async def _on_frame(self, frame: str | bytes) -> None:
+        try:
+            msg = p.decode_server(frame)
+        except p.ProtocolError as e:
+            log.warning("bad frame from server: %s", e.message)
+            return
+        match msg:
+            case p.Welcome():
+                self.role, self.judge = msg.role, msg.judge
+                self.connected.set()
+            case p.Snapshot():
+                self.epoch, self.seq, self.state = msg.epoch, msg.seq, dict(msg.state)
+                self.snapshots += 1
+                self.synced.set()
+                await self._resend()
+                self._changed(set(self.state))
+            case p.Update():
+                if msg.epoch != self.epoch or msg.seq != self.seq + 1:
+                    if msg.epoch == self.epoch and msg.seq <= self.seq:
+                        return  # already applied (a snapshot overtook it)
+                    await self.request_snapshot()
+                    return
+                self.seq = msg.seq
+                self.state.update(msg.patch)
+                if msg.patch:
+                    self._changed(set(msg.patch))
+            case p.Ack():
+                self.acks[msg.id] = msg
+                self.outbox.remove(msg.id)
+                self._resolve(msg.id, msg)
+                self._changed({"outbox"})
+            case p.Done():
+                self._resolve(msg.id, msg)
+            case p.Error():
+                self.errors.append(msg)
+                if msg.ref and msg.ref in self.outbox.items and msg.code not in ("rate_limited",):
+                    # The server said no for good (locked, out of range...): keeping it would resend forever.
+                    self.outbox.remove(msg.ref)
+                    self._changed({"outbox"})
+                if msg.ref:
+                    self._resolve(msg.ref, ServerError(msg.code, msg.message))
+
+    def _changed(self, sections: set[str]) -> None:
+        if self.on_change is not None:
+            self.on_change(sections)
+
+    def _resolve(self, ref: str, value: Any) -> None:
+        future = self._waiters.pop(ref, None)
+        if future is not None and not future.done():
+            if isinstance(value, Exception):
+                future.set_exception(value)
+            else:
+                future.set_result(value)
+
+    async def _resend(self) -> None:
+        for item in list(self.outbox.items.values()):
+            await self._send(item)
+
+    async def _send(self, payload: dict[str, Any]) -> bool:
+        ws = self._ws
+        if ws is None:
+            return False
+        try:
+            await ws.send(json.dumps(payload, ensure_ascii=False))
+            return True
+        except ConnectionClosed:
+            return False
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def request_snapshot(self) -> None:
+        await self._send({"type": "snapshot_request"})
+
+    async def submit(self, round: str, contestant: str, scores: dict[str, str], sid: str | None = None) -> str:
+        """Queue a card in the outbox and send it if connected. Returns the submission id."""
+        sid = sid or uuid.uuid4().hex
+        item = {"type": "submit", "id": sid, "round": round, "contestant": contestant, "scores": scores}
+        self.outbox.add(item)
+        self._changed({"outbox"})
+        await self._send(item)
+        return sid
+
+    async def wait_ack(self, sid: str, timeout: float = 5.0) -> p.Ack:
+        if sid in self.acks:
+            return self.acks[sid]
+        future = self._waiters.setdefault(sid, asyncio.get_running_loop().create_future())
+        async with asyncio.timeout(timeout):
+            return await future
+
+    async def control(self, action: str, timeout: float = 5.0, **data: Any) -> p.Done:
+        """Run a control action and wait for the server's answer (raises ServerError)."""
+        ref = uuid.uuid4().hex
+        future = self._waiters.setdefault(ref, asyncio.get_running_loop().create_future())
+        if not await self._send({"type": "control", "id": ref, "action": action, "data": data}):
+            self._waiters.pop(ref, None)
+            raise ServerError("offline", "not connected to the server")
+        async with asyncio.timeout(timeout):
+            return await future
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send a frame as is (tests of the server's door)."""
+        if self._ws is not None:
+            await self._ws.send(frame)
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.01)

@@ -1,0 +1,322 @@
+"""The live contest as a state machine over events: the order of play, who has scored,
+what is locked and what the audience has been shown.
+
+Pure, like the rules: ``check`` says whether an event may happen (raising ``FlowError``),
+``apply`` changes the state and names the view sections it touched. The server appends an
+event to the log and then applies it; a restart applies the same log and gets the same state.
+
+Statuses of a contestant in a round: waiting -> open -> closed -> locked. New marks need
+"open"; a judge may revise until "locked"; after that only a correction (control, with a
+written reason) changes a mark. The audience sees a contestant's result only once it is
+revealed, frozen as it was at the reveal until the next reveal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from judging.rules.decimals import parse_decimal
+from judging.rules.engine import Tabulator
+from judging.rules.errors import MarkError
+from judging.rules.model import Adjustment, Contest, ManualAward
+
+STATUSES = ("waiting", "open", "closed", "locked")
+
+
+class FlowError(MarkError):
+    """An action the order of play does not allow now (same shape as a mark error)."""
+
+
+Key = tuple[str, str]  # (round, contestant)
+
+
+class LiveState:
+    def __init__(self, contest: Contest):
+        self.contest = contest
+        self.tab = Tabulator(contest)  # every mark
+        self.public = Tabulator(contest, adjustments=(), manual_awards=())  # revealed only
+        self.round = contest.rounds[0].id
+        self.status: dict[Key, str] = {}
+        self.revealed: set[Key] = set()
+        self.frozen = False
+        self.order = [c.id for c in contest.contestants]
+        # (round, contestant) -> judge -> {"scores", "at", "revision", "submission"}
+        self.cards: dict[Key, dict[str, dict[str, Any]]] = {}
+        self.submissions: dict[str, tuple[str, dict[str, Any]]] = {}  # submission id -> (digest, ack)
+        self.adjustments: list[Adjustment] = list(contest.adjustments)
+        self.manual: dict[str, ManualAward] = {m.contestant: m for m in contest.manual_awards}
+        self._published_adjustments: dict[str, int] = {}
+        self.last_reveal: Key | None = None
+        self.connected: dict[str, str] = {}  # judge -> time last connected
+        self.seq = 0
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def status_of(self, rid: str, cid: str) -> str:
+        return self.status.get((rid, cid), "waiting")
+
+    def expected_judges(self, rid: str, cid: str) -> list[str]:
+        rnd, c = self.contest.round(rid), self.contest.contestant(cid)
+        return [j.id for j in self.contest.judges_for(rnd, c) if not j.shadow]  # type: ignore[arg-type]
+
+    def submitted(self, rid: str, cid: str) -> list[str]:
+        return list(self.cards.get((rid, cid), {}))
+
+    def open_now(self) -> list[str]:
+        return [cid for cid in self.order if self.status_of(self.round, cid) == "open"]
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def check(self, kind: str, actor: str, data: dict[str, Any]) -> Any:
+        """Raise FlowError/MarkError if the event may not happen; a mark returns its checked card."""
+        handler = getattr(self, f"_check_{kind}", None)
+        if handler is None:
+            raise FlowError("unknown_action", f"unknown action {kind!r}")
+        return handler(actor, data)
+
+    def _contestants(self, data: dict[str, Any]) -> list[str]:
+        ids = data.get("contestants")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise FlowError("bad_request", "contestants must be a non-empty list of contestant ids")
+        for cid in ids:
+            if self.contest.contestant(cid) is None:
+                raise FlowError("unknown_contestant", f"unknown contestant {cid!r}")
+        return ids
+
+    def _check_transition(self, data: dict[str, Any], allowed: tuple[str, ...], verb: str) -> None:
+        for cid in self._contestants(data):
+            status = self.status_of(self.round, cid)
+            if status not in allowed:
+                name = self.contest.contestant(cid).name  # type: ignore[union-attr]
+                raise FlowError("bad_status", f"cannot {verb} {name} ({cid}): scoring is {status}")
+
+    def _check_open(self, actor: str, data: dict[str, Any]) -> None:
+        self._check_transition(data, ("waiting", "closed"), "open")
+        for cid in data["contestants"]:
+            c = self.contest.contestant(cid)
+            if cid not in self.tab.participants(self.round, c.category):  # type: ignore[union-attr]
+                raise FlowError("not_advanced", f"{c.name} ({cid}) did not advance to this round")  # type: ignore[union-attr]
+
+    def _check_close(self, actor: str, data: dict[str, Any]) -> None:
+        self._check_transition(data, ("open",), "close")
+
+    def _check_lock(self, actor: str, data: dict[str, Any]) -> None:
+        self._check_transition(data, ("open", "closed"), "lock")
+
+    def _check_reveal(self, actor: str, data: dict[str, Any]) -> None:
+        for cid in self._contestants(data):
+            result = self.tab.round_result(self.round, cid)
+            if not result.complete:
+                name = self.contest.contestant(cid).name  # type: ignore[union-attr]
+                raise FlowError("not_complete", f"{name} ({cid}) has no complete result to reveal yet")
+
+    def _check_freeze(self, actor: str, data: dict[str, Any]) -> None:
+        if self.frozen:
+            raise FlowError("bad_status", "the public standings are already frozen")
+
+    def _check_unfreeze(self, actor: str, data: dict[str, Any]) -> None:
+        if not self.frozen:
+            raise FlowError("bad_status", "the public standings are not frozen")
+
+    def _check_next_round(self, actor: str, data: dict[str, Any]) -> None:
+        ids = [r.id for r in self.contest.rounds]
+        if ids.index(self.round) == len(ids) - 1:
+            raise FlowError("last_round", "this is the last round")
+        busy = [cid for (rid, cid), s in self.status.items() if rid == self.round and s in ("open", "closed")]
+        if busy:
+            raise FlowError("bad_status", f"lock every contestant first: {', '.join(busy)} still being scored")
+
+    def _check_order(self, actor: str, data: dict[str, Any]) -> None:
+        ids = self._contestants(data)
+        if sorted(ids) != sorted(self.order):
+            raise FlowError("bad_request", "the order of play lists every contestant exactly once")
+
+    def _check_mark(self, actor: str, data: dict[str, Any]) -> dict[str, Decimal]:
+        rid, cid, jid = data.get("round"), data.get("contestant"), data.get("judge")
+        if not all(isinstance(x, str) for x in (rid, cid, jid)):
+            raise FlowError("bad_request", "a mark names its round, contestant and judge")
+        card = self.tab.check_card(rid, cid, jid, data.get("scores"))  # type: ignore[arg-type]
+        if rid != self.round:
+            raise FlowError("not_open", f"round {rid} is not the current round")
+        status = self.status_of(rid, cid)  # type: ignore[arg-type]
+        name = self.contest.contestant(cid).name  # type: ignore[union-attr, arg-type]
+        revising = jid in self.cards.get((rid, cid), {})  # type: ignore[arg-type]
+        if status == "locked":
+            raise FlowError("locked", f"{name} is locked: only the score secretary can correct a mark now")
+        if status == "waiting" or (status == "closed" and not revising):
+            raise FlowError("not_open", f"scoring for {name} is not open")
+        return card
+
+    def _check_correction(self, actor: str, data: dict[str, Any]) -> None:
+        rid, cid, jid = data.get("round"), data.get("contestant"), data.get("judge")
+        if not all(isinstance(x, str) for x in (rid, cid, jid)):
+            raise FlowError("bad_request", "a correction names its round, contestant and judge")
+        _reason(data)
+        self.tab.check_card(rid, cid, jid, data.get("scores"))  # type: ignore[arg-type]
+
+    def _check_adjustment(self, actor: str, data: dict[str, Any]) -> None:
+        _adjustment(self.contest, data)
+
+    def _check_manual_award(self, actor: str, data: dict[str, Any]) -> None:
+        cid = data.get("contestant")
+        if not isinstance(cid, str) or self.contest.contestant(cid) is None:
+            raise FlowError("unknown_contestant", f"unknown contestant {cid!r}")
+        if not isinstance(data.get("award"), str) or not data["award"].strip():
+            raise FlowError("bad_request", "name the award")
+        _reason(data)
+
+    def _check_judge_connected(self, actor: str, data: dict[str, Any]) -> None:
+        pass
+
+    def _check_server_started(self, actor: str, data: dict[str, Any]) -> None:
+        pass
+
+    # -- apply -----------------------------------------------------------------------------
+
+    def apply(self, event: dict[str, Any]) -> set[str]:
+        """Apply a logged event; returns the view sections it changed."""
+        self.seq = event["seq"]
+        kind, data = event["kind"], event["data"]
+        return getattr(self, f"_apply_{kind}")(event, data)
+
+    def _set_status(self, data: dict[str, Any], status: str) -> set[str]:
+        for cid in data["contestants"]:
+            self.status[(self.round, cid)] = status
+        return {"status"}
+
+    def _apply_open(self, event, data) -> set[str]:
+        return self._set_status(data, "open")
+
+    def _apply_close(self, event, data) -> set[str]:
+        return self._set_status(data, "closed")
+
+    def _apply_lock(self, event, data) -> set[str]:
+        return self._set_status(data, "locked")
+
+    def _apply_reveal(self, event, data) -> set[str]:
+        changed = {"status", "reveal"}
+        for cid in data["contestants"]:
+            key = (self.round, cid)
+            self.revealed.add(key)
+            self.last_reveal = key
+            self._publish(cid)
+            changed.add("standings:" + self.contest.contestant(cid).category)  # type: ignore[union-attr]
+        return changed
+
+    def _publish(self, cid: str) -> None:
+        """Copy what is known about a contestant into the public tabulator."""
+        for rnd in self.contest.rounds:
+            key = (rnd.id, cid)
+            if key not in self.revealed:
+                continue
+            private = self.tab.cards(rnd.id, cid)
+            for jid in list(self.public.cards(rnd.id, cid)):
+                if jid not in private:
+                    self.public.remove_card(rnd.id, cid, jid)
+            for jid, card in private.items():
+                try:
+                    self.public.set_card(rnd.id, cid, jid, card)
+                except MarkError:
+                    pass  # an earlier round not yet revealed decides who advanced; shown once it is
+        mine = [a for a in self.adjustments if a.contestant == cid]
+        for adj in mine[self._published_adjustments.get(cid, 0) :]:
+            self.public.add_adjustment(adj)
+        self._published_adjustments[cid] = len(mine)
+        if cid in self.manual:
+            self.public.set_manual_award(self.manual[cid])
+
+    def _apply_freeze(self, event, data) -> set[str]:
+        self.frozen = True
+        return {"frozen"}
+
+    def _apply_unfreeze(self, event, data) -> set[str]:
+        self.frozen = False
+        return {"frozen", "reveal"} | {f"standings:{c.id}" for c in self.contest.categories}
+
+    def _apply_next_round(self, event, data) -> set[str]:
+        ids = [r.id for r in self.contest.rounds]
+        self.round = ids[ids.index(self.round) + 1]
+        return {"round", "status", "progress"}
+
+    def _apply_order(self, event, data) -> set[str]:
+        self.order = list(data["contestants"])
+        return {"order"}
+
+    def _apply_mark(self, event, data) -> set[str]:
+        changed = self._record(event, data)
+        ack = {
+            "id": data.get("submission", ""),
+            "seq": event["seq"],
+            "at": event["at"],
+            "revision": self.cards[(data["round"], data["contestant"])][data["judge"]]["revision"],
+        }
+        if data.get("submission"):
+            self.submissions[data["submission"]] = (data.get("digest", ""), ack)
+        return changed
+
+    def _apply_correction(self, event, data) -> set[str]:
+        return self._record(event, data)
+
+    def _record(self, event, data) -> set[str]:
+        rid, cid, jid = data["round"], data["contestant"], data["judge"]
+        self.tab.set_card(rid, cid, jid, data["scores"])
+        cards = self.cards.setdefault((rid, cid), {})
+        revision = cards[jid]["revision"] + 1 if jid in cards else 1
+        cards[jid] = {"scores": dict(data["scores"]), "at": event["at"], "revision": revision}
+        category = self.contest.contestant(cid).category  # type: ignore[union-attr]
+        return {"progress", f"mine:{jid}", f"private:{category}"}
+
+    def _apply_adjustment(self, event, data) -> set[str]:
+        adj = _adjustment(self.contest, data)
+        self.adjustments.append(adj)
+        self.tab.add_adjustment(adj)
+        return self._maybe_public(adj.contestant)
+
+    def _apply_manual_award(self, event, data) -> set[str]:
+        award = ManualAward(data["contestant"], data["award"].strip(), data["reason"].strip())
+        self.manual[award.contestant] = award
+        self.tab.set_manual_award(award)
+        return self._maybe_public(award.contestant)
+
+    def _maybe_public(self, cid: str) -> set[str]:
+        category = self.contest.contestant(cid).category  # type: ignore[union-attr]
+        changed = {f"private:{category}"}
+        if any((r.id, cid) in self.revealed for r in self.contest.rounds):
+            self._publish(cid)
+            changed.add(f"standings:{category}")
+        return changed
+
+    def _apply_judge_connected(self, event, data) -> set[str]:
+        self.connected[data["judge"]] = event["at"]
+        return {"connected"}
+
+    def _apply_server_started(self, event, data) -> set[str]:
+        return set()
+
+    def all_submitted(self, rid: str, cid: str) -> bool:
+        done = self.cards.get((rid, cid), {})
+        return all(j in done for j in self.expected_judges(rid, cid))
+
+
+def _reason(data: dict[str, Any]) -> str:
+    reason = data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise FlowError("reason_required", "give a written reason")
+    return reason
+
+
+def _adjustment(contest: Contest, data: dict[str, Any]) -> Adjustment:
+    cid = data.get("contestant")
+    if not isinstance(cid, str) or contest.contestant(cid) is None:
+        raise FlowError("unknown_contestant", f"unknown contestant {cid!r}")
+    rid = data.get("round", "") or ""
+    if rid and contest.round(rid) is None:
+        raise FlowError("unknown_round", f"unknown round {rid!r}")
+    try:
+        points = parse_decimal(data.get("points"))
+    except ValueError as e:
+        raise FlowError("not_a_number", f"points: {e}") from None
+    if points == Decimal(0):
+        raise FlowError("bad_request", "an adjustment of 0 points changes nothing")
+    return Adjustment(cid, points, _reason(data).strip(), rid)

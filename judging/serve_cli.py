@@ -1,0 +1,93 @@
+"""``judging serve`` and ``judging tokens``: the live server's command-line side."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from pathlib import Path
+
+from judging.contest_file import contest_digest_text, load_contest
+from judging.store import Store
+from judging.text import pad, width
+
+
+def default_db(contest_path: str) -> Path:
+    """One database per contest, next to the contest file."""
+    path = Path(contest_path)
+    return path.with_suffix(".db")
+
+
+def issue_tokens(contest_path: str, db: str | None, judges: list[str], control: bool) -> list[tuple[str, str, str, str]]:
+    """Issue fresh tokens; returns rows (holder, name, panel, token). Revokes older ones."""
+    contest = load_contest(contest_path)
+    store = Store(db or default_db(contest_path))
+    wanted = judges or [j.id for j in contest.judges]
+    rows = []
+    grants = []
+    for jid in wanted:
+        judge = contest.judge(jid)
+        if judge is None:
+            raise SystemExit(f"unknown judge {jid!r}")
+        token = secrets.token_urlsafe(18)
+        grants.append((f"judge:{jid}", "judge", token))
+        rows.append((jid, judge.name, judge.panel, token))
+    if control or not judges:
+        token = secrets.token_urlsafe(18)
+        grants.append(("control", "control", token))
+        rows.append(("control", "控制台" if contest.language == "zh" else "control console", "", token))
+    store.issue_tokens(grants)
+    store.close()
+    return rows
+
+
+def format_tokens(rows: list[tuple[str, str, str, str]]) -> str:
+    heads = ("judge", "name", "panel", "token")
+    widths = [max(width(h), *(width(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(heads)).rstrip()]
+    lines += ["  ".join(pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+async def serve_forever(contest_path: str, db: str | None, host: str, port: int, cert: str | None, key: str | None) -> None:
+    from judging.server import JudgingServer, tls_context
+
+    contest = load_contest(contest_path)
+    db_path = Path(db) if db else default_db(contest_path)
+    store = Store(db_path)
+    server = JudgingServer(contest, store, contest_digest_text(contest_path))
+    tls = tls_context(cert, key) if cert and key else None
+    bound = await server.start(host, port, tls)
+    scheme = "wss" if tls else "ws"
+    print(f"{contest.name}: serving on {scheme}://{host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
+        except (NotImplementedError, RuntimeError):
+            pass  # Windows: Ctrl+C arrives as KeyboardInterrupt instead
+    try:
+        await stop
+    finally:
+        await server.close()
+        store.close()
+        print("server stopped; every acknowledged mark is in", db_path, flush=True)
+
+
+def run_server(args) -> int:
+    from judging.server import StartupError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("error: --tls-cert and --tls-key go together", flush=True)
+        return 2
+    try:
+        asyncio.run(serve_forever(args.contest, args.db, args.host, args.port, args.tls_cert, args.tls_key))
+    except StartupError as e:
+        print(f"error: {e}")
+        return 2
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
+        return 2
+    return 0

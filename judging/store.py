@@ -1,0 +1,112 @@
+"""Durable storage in one plain SQLite file, through sqlite-utils.
+
+- ``events``: the append-only log every state is derived from. Rows are only ever inserted.
+- ``tokens``: hashes of issued credentials, insert-only; a holder's newest row is the valid one.
+- ``meta``: the contest file's content hash and name.
+
+WAL mode with synchronous=FULL: ``append`` returns only after the commit is on disk, and the
+server acknowledges a mark only after ``append`` returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 128+ random bits, so a plain SHA-256 is enough (no password stretching).
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        # One connection, used from one writer thread at a time (the server's executor).
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous=FULL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        if "events" not in self.db.table_names():
+            self.db["events"].create(
+                {"seq": int, "at": str, "actor": str, "client": str, "kind": str, "data": str}, pk="seq"
+            )
+            self.db["events"].create_index(["kind"])
+        if "tokens" not in self.db.table_names():
+            self.db["tokens"].create({"id": int, "holder": str, "role": str, "hash": str, "issued_at": str}, pk="id")
+            self.db["tokens"].create_index(["holder"])
+        if "meta" not in self.db.table_names():
+            self.db["meta"].create({"key": str, "value": str}, pk="key")
+            self.db["meta"].insert({"key": "schema", "value": str(SCHEMA_VERSION)})
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- meta ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    # -- events ----------------------------------------------------------------------------
+
+    def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append events in one transaction; returns them with their seq. Durable on return."""
+        out = []
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for e in events:
+                at = e.get("at") or now()
+                cur = conn.execute(
+                    "insert into events (at, actor, client, kind, data) values (?, ?, ?, ?, ?)",
+                    (at, e["actor"], e.get("client", ""), e["kind"], json.dumps(e["data"], ensure_ascii=False, sort_keys=True)),
+                )
+                out.append({**e, "at": at, "seq": cur.lastrowid})
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return out
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        for row in self.db.conn.execute("select seq, at, actor, client, kind, data from events order by seq"):
+            yield {"seq": row[0], "at": row[1], "actor": row[2], "client": row[3], "kind": row[4], "data": json.loads(row[5])}
+
+    def count(self) -> int:
+        return self.db["events"].count
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def issue_tokens(self, grants: list[tuple[str, str, str]]) -> None:
+        """Record (holder, role, token) grants; each replaces the holder's previous token."""
+        at = now()
+        with self.db.conn:
+            self.db["tokens"].insert_all(
+                [{"holder": h, "role": r, "hash": token_hash(t), "issued_at": at} for h, r, t in grants]
+            )
+
+    def valid_tokens(self) -> dict[str, tuple[str, str]]:
+        """token hash -> (holder, role), newest grant per holder only."""
+        rows = self.db.conn.execute(
+            "select holder, role, hash from tokens where id in (select max(id) from tokens group by holder)"
+        )
+        return {h: (holder, role) for holder, role, h in rows}

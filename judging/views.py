@@ -1,0 +1,242 @@
+"""What each role sees, as named sections of plain JSON data.
+
+A snapshot is every section of a role's view; an update carries the sections an event
+changed. Sections are computed from ``LiveState`` only, so a viewer's sections can only
+ever contain what the public tabulator (revealed results) holds, and a judge's only their
+own marks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from judging.live import LiveState
+from judging.rules.decimals import fmt
+from judging.rules.engine import Tabulator
+from judging.rules.results import RoundResult
+
+
+def contest_info(state: LiveState, with_rubric: bool) -> dict[str, Any]:
+    c = state.contest
+    info: dict[str, Any] = {
+        "name": c.name,
+        "language": c.language,
+        "precision": c.precision,
+        "categories": [{"id": k.id, "name": k.name} for k in c.categories],
+        "panels": [{"id": p.id, "name": p.name, "weight": f"{p.weight:f}", "rule": p.rule, "trim": p.trim} for p in c.panels],
+        "judges": [{"id": j.id, "name": j.name, "panel": j.panel} for j in c.judges if not j.shadow],
+        "contestants": [
+            {"id": x.id, "name": x.name, "unit": x.unit, "category": x.category, "members": list(x.members)}
+            for x in c.contestants
+        ],
+        "rounds": [{"id": r.id, "name": r.name, "kind": r.kind} for r in c.rounds],
+    }
+    if with_rubric:
+        for r, out in zip(c.rounds, info["rounds"]):
+            out["criteria"] = [
+                {"id": k.id, "name": k.name, "min": f"{k.min:f}", "max": f"{k.max:f}", "step": f"{k.step:f}", "factor": f"{k.factor:f}"}
+                for k in r.criteria
+            ]
+    return info
+
+
+def standings_section(tab: Tabulator, category: str, only_ranked: bool) -> list[dict[str, Any]]:
+    p = tab.contest.precision
+    out = []
+    for s in tab.standings(category).standings:
+        if only_ranked and s.rank is None:
+            continue
+        c = s.contestant
+        out.append(
+            {
+                "rank": s.rank,
+                "contestant": c.id,
+                "name": c.name,
+                "unit": c.unit,
+                "members": list(c.members),
+                "total": fmt(s.total, p) if s.total is not None else None,
+                "award": s.award,
+                "single_awards": list(s.single_awards),
+            }
+        )
+    return out
+
+
+def reveal_card(state: LiveState, tab: Tabulator, rid: str, cid: str) -> dict[str, Any]:
+    """The 亮分 card: every counted judge's mark by panel, dropped marks flagged."""
+    contest = state.contest
+    p = contest.precision
+    result: RoundResult = tab.round_result(rid, cid)
+    names = {j.id: j.name for j in contest.judges}
+    standing = tab.standing(cid)
+    c = contest.contestant(cid)
+    return {
+        "round": rid,
+        "contestant": cid,
+        "name": c.name,  # type: ignore[union-attr]
+        "unit": c.unit,  # type: ignore[union-attr]
+        "panels": [
+            {
+                "panel": panel.panel,
+                "name": contest.panel(panel.panel).name,  # type: ignore[union-attr]
+                "weight": f"{panel.weight:f}",
+                "score": fmt(panel.score, p) if panel.score is not None else None,
+                "note": panel.note,
+                "marks": [
+                    {"judge": line.judge, "name": names[line.judge], "mark": f"{line.total:f}", "dropped": line.dropped}
+                    for line in panel.judges
+                    if line.counted
+                ],
+            }
+            for panel in result.panels
+        ],
+        "adjustments": [{"points": f"{a.points:f}", "reason": a.reason} for a in result.adjustments + standing.adjustments],
+        "score": fmt(result.final, p) if result.final is not None else None,
+        "total": fmt(standing.total, p) if standing.total is not None else None,
+        "rank": standing.rank,
+    }
+
+
+def _status(state: LiveState, only: set[str] | None = None) -> dict[str, Any]:
+    rid = state.round
+    return {
+        cid: {"status": state.status_of(rid, cid), "revealed": (rid, cid) in state.revealed}
+        for cid in state.order
+        if only is None or cid in only
+    }
+
+
+def _progress(state: LiveState, names: bool) -> dict[str, Any]:
+    rid = state.round
+    out = {}
+    for cid in state.order:
+        if state.status_of(rid, cid) in ("open", "closed"):
+            expected = state.expected_judges(rid, cid)
+            done = [j for j in state.submitted(rid, cid) if j in expected]
+            entry: dict[str, Any] = {"submitted": done, "expected": len(expected)}
+            if names:
+                entry["waiting"] = [j for j in expected if j not in done]
+            out[cid] = entry
+    return out
+
+
+def viewer_section(state: LiveState, name: str) -> Any:
+    if name == "contest":
+        return contest_info(state, with_rubric=False)
+    if name == "round":
+        return state.round
+    if name == "frozen":
+        return state.frozen
+    if name == "order":
+        return state.order
+    if name == "status":
+        return _status(state)
+    if name == "progress":
+        return _progress(state, names=False)
+    if name == "reveal":
+        if state.frozen or state.last_reveal is None:
+            return None
+        return reveal_card(state, state.public, *state.last_reveal)
+    if name.startswith("standings:"):
+        if state.frozen:
+            raise KeyError(name)  # frozen: keep what the audience already has
+        return standings_section(state.public, name.split(":", 1)[1], only_ranked=True)
+    raise KeyError(name)
+
+
+VIEWER_SECTIONS = ("contest", "round", "frozen", "order", "status", "progress", "reveal")
+
+
+def viewer_snapshot(state: LiveState) -> dict[str, Any]:
+    out = {name: viewer_section(state, name) for name in VIEWER_SECTIONS}
+    for c in state.contest.categories:
+        out[f"standings:{c.id}"] = standings_section(state.public, c.id, only_ranked=True)
+    return out
+
+
+def control_section(state: LiveState, name: str) -> Any:
+    if name == "progress":
+        return _progress(state, names=True)
+    if name == "connected":
+        return state.connected
+    if name == "reveal":
+        return reveal_card(state, state.public, *state.last_reveal) if state.last_reveal else None
+    if name.startswith("private:"):
+        return standings_section(state.tab, name.split(":", 1)[1], only_ranked=False)
+    if name.startswith("standings:"):
+        return standings_section(state.public, name.split(":", 1)[1], only_ranked=True)
+    return viewer_section(state, name)
+
+
+def control_snapshot(state: LiveState) -> dict[str, Any]:
+    out = {name: control_section(state, name) for name in VIEWER_SECTIONS + ("connected",)}
+    out["contest"] = contest_info(state, with_rubric=True)
+    for c in state.contest.categories:
+        out[f"standings:{c.id}"] = control_section(state, f"standings:{c.id}")
+        out[f"private:{c.id}"] = control_section(state, f"private:{c.id}")
+    return out
+
+
+def judge_scope(state: LiveState, jid: str) -> set[str]:
+    """Contestants this judge may ever score in the current round."""
+    judge = state.contest.judge(jid)
+    rnd = state.contest.round(state.round)
+    out = set()
+    for c in state.contest.contestants:
+        if judge.panel in rnd.panels and (not judge.categories or c.category in judge.categories) and not state.contest.is_recused(jid, c.id):  # type: ignore[union-attr]
+            out.add(c.id)
+    return out
+
+
+def judge_section(state: LiveState, jid: str, name: str) -> Any:
+    if name == "me":
+        j = state.contest.judge(jid)
+        return {"id": j.id, "name": j.name, "panel": j.panel, "shadow": j.shadow}  # type: ignore[union-attr]
+    if name == "contest":
+        return contest_info(state, with_rubric=True)
+    if name == "round":
+        return state.round
+    if name == "order":
+        return [cid for cid in state.order if cid in judge_scope(state, jid)]
+    if name == "status":
+        return _status(state, judge_scope(state, jid))
+    if name == "mine":
+        return {
+            f"{rid}/{cid}": {"scores": card[jid]["scores"], "at": card[jid]["at"], "revision": card[jid]["revision"]}
+            for (rid, cid), card in state.cards.items()
+            if jid in card
+        }
+    raise KeyError(name)
+
+
+JUDGE_SECTIONS = ("me", "contest", "round", "order", "status", "mine")
+
+
+def judge_snapshot(state: LiveState, jid: str) -> dict[str, Any]:
+    return {name: judge_section(state, jid, name) for name in JUDGE_SECTIONS}
+
+
+def patch_for(role: str, state: LiveState, changed: set[str], jid: str = "") -> dict[str, Any]:
+    """The sections of one role's view that an event changed."""
+    patch: dict[str, Any] = {}
+    for name in changed:
+        try:
+            if role == "viewer":
+                if name.startswith(("private:", "mine:")) or name == "connected":
+                    continue
+                patch[name] = viewer_section(state, name)
+            elif role == "control":
+                if name.startswith("mine:"):
+                    continue
+                patch[name] = control_section(state, name)
+            else:
+                if name == f"mine:{jid}":
+                    patch["mine"] = judge_section(state, jid, "mine")
+                elif name in ("round", "status", "order"):
+                    patch[name] = judge_section(state, jid, name)
+                    if name == "round":
+                        patch["status"] = judge_section(state, jid, "status")
+                        patch["order"] = judge_section(state, jid, "order")
+        except KeyError:
+            continue
+    return patch
