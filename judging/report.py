@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from judging.rules.decimals import fmt
 from judging.rules.engine import Tabulator
-from judging.rules.results import Standing
+from judging.rules.results import RoundResult, Standing
 from judging.text import pad, width, word
 
 
 def standings_data(tab: Tabulator) -> dict[str, Any]:
     """The shape ``judging tabulate --format json`` prints; every score a string at the
-    contest's precision."""
+    contest's precision, except each standing's "breakdown" (see ``_round_breakdown``)."""
     contest = tab.contest
     p = contest.precision
     categories = []
@@ -75,6 +76,38 @@ def _standing(s: Standing, p: int) -> dict[str, Any]:
         ]
         + [{"round": "", "points": f"{a.points:f}", "reason": a.reason} for a in s.adjustments],
         "status": "ranked" if s.rank is not None else "incomplete",
+        "breakdown": {rid: _round_breakdown(r) for rid, r in s.rounds.items()},
+    }
+
+
+def _exact(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def _round_breakdown(r: RoundResult) -> dict[str, Any]:
+    """How a round score was built, panel by panel and (per-criterion aggregation) criterion
+    by criterion. Values are as the engine holds them: rounded where the round rounds (see
+    "rounding"), exact otherwise, so every published number can be re-derived."""
+    return {
+        "score": _exact(r.score),
+        "rounding": r.rounding,
+        "panels": {
+            panel.panel: {
+                "rule": panel.rule,
+                "weight": _exact(panel.weight),
+                "score": _exact(panel.score),
+                "weighted": _exact(panel.weighted),
+                "criteria": {
+                    line.criterion: {
+                        "score": _exact(line.score),
+                        "factor": _exact(line.factor),
+                        "product": _exact(line.product),
+                    }
+                    for line in panel.criteria
+                },
+            }
+            for panel in r.panels
+        },
     }
 
 
