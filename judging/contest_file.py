@@ -36,8 +36,13 @@ def load_contest(path: str | Path) -> Contest:
         raise ContestInvalid([ContestError(f"not valid TOML: {e}", source=str(path), line=line)]) from None
     roster = data.get("contest", {}).get("roster") if isinstance(data.get("contest"), dict) else None
     if roster:
+        line = locate(text, "contest.roster")
         if not isinstance(roster, str):
-            raise ContestInvalid([ContestError("expected a file name", "contest.roster", str(path))])
+            raise ContestInvalid([ContestError("expected a file name", "contest.roster", str(path), line)])
+        if not (path.parent / roster).is_file():
+            where = path.parent / roster
+            message = f"roster file {roster!r} not found: expected a CSV or XLSX file at {where}"
+            raise ContestInvalid([ContestError(message, "contest.roster", str(path), line)])
         rows = read_roster(path.parent / roster)
         data["contestants"] = list(data.get("contestants", [])) + rows
     try:

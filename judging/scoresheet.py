@@ -81,7 +81,8 @@ def read_adjustments(contest: Contest, path: Path, report: SheetReport) -> list[
 def load_scores(tab: Tabulator, path: Path, report: SheetReport) -> None:
     """Apply a scores CSV (contestant,judge,criterion,score[,round]) to a tabulator."""
     contest = tab.contest
-    rows = _rows(path, SCORE_COLUMNS, report)
+    # With several rounds every row names its round: a missing column is one error, not one per row.
+    rows = _rows(path, SCORE_COLUMNS + (("round",) if len(contest.rounds) > 1 else ()), report)
     single = contest.rounds[0].id if len(contest.rounds) == 1 else None
     by_round: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for number, row in rows:

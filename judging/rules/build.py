@@ -194,7 +194,9 @@ def build_contest(data: dict[str, Any]) -> Contest:
     for i, d in enumerate(top.list("contestants")):
         r = _Reader(d, f"contestants[{i}]", errors)
         c = _contestant(r, i)
-        if c.category and c.category not in category_ids:
+        if not c.category:
+            r.err("category", f"is required: expected one of the categories {', '.join(sorted(category_ids))}")
+        elif c.category not in category_ids:
             r.err("category", f"unknown category {c.category!r} (categories: {', '.join(sorted(category_ids))})")
         contestants.append(c)
     if not contestants:
@@ -416,7 +418,11 @@ def _round(r: _Reader, panel_ids: list[str]) -> Round:
             )
     panels = r.strs("panels") or (tuple(panel_ids) if kind == "judged" else ())
     weights = {}
-    for pid, w in (r.data.get("panel_weights") or {}).items():
+    given = r.data.get("panel_weights") or {}
+    if not isinstance(given, dict):
+        r.err("panel_weights", f"expected a table of panel = weight, got {_kind(given)}")
+        given = {}
+    for pid, w in given.items():
         try:
             weights[pid] = parse_decimal(w)
         except ValueError as e:
@@ -477,7 +483,7 @@ def _contestant(r: _Reader, index: int) -> Contestant:
     return Contestant(
         id=cid,
         name=r.str("name"),
-        category=r.str("category"),
+        category=r.str("category", ""),
         unit=r.str("unit", ""),
         order=r.int("order", index + 1) or 0,
         members=tuple(members),

@@ -234,8 +234,11 @@ class Tabulator:
         people = contest.in_category(category)
         rows = []  # (contestant, reached index, total, rounds, final adjustments)
         for c in people:
-            reached = 0
+            # Weighted rounds: everyone takes part in every round. Advancement: the last
+            # round this contestant was admitted to.
+            reached = len(contest.rounds) - 1
             if contest.combine == "advancement":
+                reached = 0
                 for i, rnd in enumerate(contest.rounds):
                     if c.id in self.participants(rnd.id, category):
                         reached = i
