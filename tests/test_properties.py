@@ -1,0 +1,282 @@
+"""Properties of the rules engine over small generated contests and marks.
+
+- standings are a permutation of the field, ranks are competition ranks;
+- the order in which marks arrive never changes the result;
+- raising one mark never lowers that contestant's total;
+- any sequence of incremental updates gives what a full recompute (``tabulate``) gives.
+
+Contests are built from plain dicts with ``build_contest``, as a parsed contest file would be.
+Results are compared both as result objects and as the JSON the command line prints.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from judging.report import standings_data
+from judging.rules.build import build_contest
+from judging.rules.engine import Tabulator, tabulate
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+RULES = ("mean", "trimmed", "median", "sum")
+WEIGHTS = {1: ["1"], 2: ["0.7", "0.3"], 3: ["0.5", "0.3", "0.2"]}
+STEPS = ("1", "0.5", "0.25")
+MAX = 10
+
+
+@st.composite
+def contest_data(draw) -> dict:
+    n_categories = draw(st.integers(1, 2))
+    categories = [{"id": f"k{i}", "name": f"Category {i}"} for i in range(n_categories)]
+    n_panels = draw(st.integers(1, 3))
+    panels, judges = [], []
+    for i, weight in enumerate(WEIGHTS[n_panels]):
+        rule = draw(st.sampled_from(RULES))
+        panel = {"id": f"p{i}", "weight": Decimal(weight), "rule": rule}
+        if rule == "trimmed":
+            panel["too_few"] = draw(st.sampled_from(["mean", "incomplete"]))
+        panels.append(panel)
+        for j in range(draw(st.integers(1, 5))):
+            judges.append({"id": f"p{i}j{j}", "panel": f"p{i}", "unit": draw(st.sampled_from(["", "U1", "U2"]))})
+    if draw(st.booleans()):
+        judges.append({"id": "shadow", "panel": "p0", "shadow": True})
+    n_rounds = draw(st.integers(1, 2))
+    rounds = []
+    for r in range(n_rounds):
+        aggregate = draw(st.sampled_from(["judge-total", "per-criterion"]))
+        places = ["criterion", "product", "panel", "end"] if aggregate == "per-criterion" else ["product", "panel", "end"]
+        round_at = draw(st.lists(st.sampled_from(places), unique=True, max_size=3))
+        criteria = [
+            {
+                "id": f"r{r}c{c}",
+                "min": 0,
+                "max": MAX,
+                "step": Decimal(draw(st.sampled_from(STEPS))),
+                "factor": Decimal(draw(st.sampled_from(["1", "2", "0.8", "1.6"]))),
+            }
+            for c in range(draw(st.integers(1, 3)))
+        ]
+        rounds.append(
+            {
+                "id": f"r{r}",
+                "aggregate": aggregate,
+                "round_at": round_at,
+                "criteria": criteria,
+                "weight": Decimal("1") if n_rounds == 1 else Decimal("0.5"),
+            }
+        )
+    n = draw(st.integers(1, 7))
+    contestants = [
+        {
+            "id": f"c{i}",
+            "name": f"Contestant {i}",
+            "category": draw(st.sampled_from([c["id"] for c in categories])),
+            "unit": draw(st.sampled_from(["", "U1", "U2", "U3"])),
+            "order": draw(st.integers(1, 9)),
+        }
+        for i in range(n)
+    ]
+    crit_ids = [c["id"] for r in rounds for c in r["criteria"]]
+    tie_break = draw(
+        st.lists(
+            st.sampled_from(["raw_mean", "highest_marks", "panel:p0", f"criterion:{crit_ids[0]}", f"round:r0"]),
+            unique=True,
+            max_size=2,
+        )
+    )
+    data = {
+        "contest": {
+            "name": "generated",
+            "precision": draw(st.integers(0, 3)),
+            "rounding": draw(st.sampled_from(["half-up", "half-even", "down", "up"])),
+            "recuse_same_unit": draw(st.booleans()),
+        },
+        "categories": categories,
+        "panels": panels,
+        "judges": judges,
+        "rounds": rounds,
+        "contestants": contestants,
+        "ranking": {"tie_break": tie_break},
+        "awards": {
+            "tiers": [{"name": "first", "count": 1}, {"name": "second", "share": Decimal("0.5")}],
+            "tie_at_cut": draw(st.sampled_from(["include", "exclude"])),
+            "single": [{"name": "best", "criterion": crit_ids[-1]}] if draw(st.booleans()) else [],
+        },
+    }
+    if draw(st.booleans()):
+        data["adjustments"] = [{"contestant": "c0", "points": Decimal("-0.5"), "reason": "overtime"}]
+    if draw(st.booleans()):
+        data["awards"]["units"] = {"method": draw(st.sampled_from(["sum", "mean"])), "best": 2}
+    return data
+
+
+def _values(criterion) -> list[Decimal]:
+    step = criterion.step
+    return [criterion.min + step * k for k in range(int((criterion.max - criterion.min) / step) + 1)]
+
+
+@st.composite
+def contest_and_cards(draw):
+    """A contest and a list of complete cards (round, contestant, judge, {criterion: mark})."""
+    contest = build_contest(draw(contest_data()))
+    cards = []
+    for rnd in contest.rounds:
+        for c in contest.contestants:
+            for judge in contest.judges_for(rnd, c):
+                if draw(st.integers(0, 9)) < 8:  # most judges have marked
+                    card = {crit.id: str(draw(st.sampled_from(_values(crit)))) for crit in rnd.criteria}
+                    cards.append((rnd.id, c.id, judge.id, card))
+    return contest, cards
+
+
+def snapshot(tab: Tabulator):
+    """Everything a user sees: result objects and the printed JSON."""
+    return tab.all_standings(), tab.unit_results(), standings_data(tab)
+
+
+def totals(tab: Tabulator) -> dict[str, Decimal | None]:
+    return {s.contestant.id: s.total for cat in tab.all_standings() for s in cat.standings}
+
+
+@SETTINGS
+@given(contest_and_cards())
+def test_standings_are_a_permutation_of_the_field(case):
+    contest, cards = case
+    tab = tabulate(contest, cards)
+    for cat in tab.all_standings():
+        ids = [s.contestant.id for s in cat.standings]
+        assert sorted(ids) == sorted(c.id for c in contest.in_category(cat.category))
+        ranked = [s for s in cat.standings if s.rank is not None]
+        unranked = [s for s in cat.standings if s.rank is None]
+        assert cat.standings[: len(ranked)] == tuple(ranked)  # incomplete results come last
+        assert all(s.total is None for s in unranked) and all(s.total is not None for s in ranked)
+        for position, s in enumerate(ranked, start=1):
+            same = [t for t in ranked if t.rank == s.rank]
+            # competition ranks: a shared rank is the position of the first of the group
+            assert s.rank == 1 + sum(1 for t in ranked if t.rank < s.rank)
+            assert s.rank <= position < s.rank + len(same)
+        assert [s.total for s in ranked] == sorted((s.total for s in ranked), reverse=True)
+
+
+@SETTINGS
+@given(contest_and_cards(), st.randoms(use_true_random=False))
+def test_arrival_order_never_changes_the_result(case, rng):
+    contest, cards = case
+    shuffled = list(cards)
+    rng.shuffle(shuffled)
+    assert snapshot(tabulate(contest, shuffled)) == snapshot(tabulate(contest, cards))
+
+
+@SETTINGS
+@given(contest_and_cards(), st.data())
+def test_raising_one_mark_never_lowers_that_total(case, data):
+    contest, cards = case
+    raisable = [
+        (i, crit)
+        for i, (rid, _, _, card) in enumerate(cards)
+        for crit in contest.round(rid).criteria
+        if Decimal(card[crit.id]) < crit.max
+    ]
+    if not raisable:
+        return
+    base = totals(tabulate(contest, cards))
+    # A few raises per contest, each from the original marks; larger raises first.
+    for i, crit in data.draw(st.lists(st.sampled_from(raisable), min_size=1, max_size=4, unique=True)):
+        rid, cid, jid, card = cards[i]
+        above = sorted((v for v in _values(crit) if v > Decimal(card[crit.id])), reverse=True)
+        higher = data.draw(st.sampled_from(above))
+        raised = list(cards)
+        raised[i] = (rid, cid, jid, {**card, crit.id: str(higher)})
+        after = totals(tabulate(contest, raised))[cid]
+        assert (base[cid] is None) == (after is None)
+        if after is not None:
+            assert after >= base[cid], (cid, jid, crit.id, card[crit.id], str(higher))
+
+
+@st.composite
+def update_sequences(draw):
+    contest, cards = draw(contest_and_cards())
+    slots = sorted({(rid, cid, jid) for rid, cid, jid, _ in cards})
+    ops = []
+    for _ in range(draw(st.integers(0, 40))):
+        kind = draw(st.sampled_from(["set", "set", "cell", "remove", "query"]))
+        if kind == "query" or not slots:
+            ops.append(("query", draw(st.sampled_from([c.id for c in contest.categories]))))
+            continue
+        rid, cid, jid = draw(st.sampled_from(slots))
+        rnd = contest.round(rid)
+        if kind == "set":
+            card = {c.id: str(draw(st.sampled_from(_values(c)))) for c in rnd.criteria}
+            ops.append(("set", rid, cid, jid, card))
+        elif kind == "cell":
+            crit = draw(st.sampled_from(rnd.criteria))
+            ops.append(("cell", rid, cid, jid, crit.id, str(draw(st.sampled_from(_values(crit))))))
+        else:
+            ops.append(("remove", rid, cid, jid))
+    return contest, cards, ops
+
+
+@SETTINGS
+@given(update_sequences())
+def test_incremental_updates_equal_a_full_recompute(case):
+    contest, cards, ops = case
+    tab = tabulate(contest, cards)
+    tab.all_standings()  # fill the caches the updates must invalidate
+    state = {(rid, cid, jid): dict(card) for rid, cid, jid, card in cards}
+    for op in ops:
+        if op[0] == "query":
+            tab.standings(op[1])
+            tab.unit_results()
+        elif op[0] == "set":
+            _, rid, cid, jid, card = op
+            tab.set_card(rid, cid, jid, card)
+            state[(rid, cid, jid)] = dict(card)
+        elif op[0] == "cell":
+            _, rid, cid, jid, crit, value = op
+            if (rid, cid, jid) not in state:
+                continue  # a lone cell would leave an incomplete card tabulate() cannot take
+            tab.set_score(rid, cid, jid, crit, value)
+            state[(rid, cid, jid)][crit] = value
+        else:
+            _, rid, cid, jid = op
+            tab.remove_card(rid, cid, jid)
+            state.pop((rid, cid, jid), None)
+    fresh = tabulate(contest, [(rid, cid, jid, card) for (rid, cid, jid), card in state.items()])
+    assert snapshot(tab) == snapshot(fresh)
+
+
+@SETTINGS
+@given(contest_and_cards(), st.randoms(use_true_random=False))
+def test_ties_share_a_rank_and_keep_the_roster_order(case, rng):
+    """Contestants whose marks are identical copies tie: same total and rank, listed in
+    roster order, whatever order the marks arrived in."""
+    contest, cards = case
+    twin_of = {}
+    for cat in contest.categories:
+        people = contest.in_category(cat.id)
+        if len(people) >= 2:
+            twin_of[people[1].id] = people[0].id
+    if not twin_of:
+        return
+    by_slot = {(rid, cid, jid): card for rid, cid, jid, card in cards}
+    copied = [card for card in cards if card[1] not in twin_of]
+    for twin, first in twin_of.items():
+        for rnd in contest.rounds:
+            for judge in contest.judges_for(rnd, contest.contestant(first)):
+                card = by_slot.get((rnd.id, first, judge.id))
+                if card is not None and not contest.is_recused(judge.id, twin):
+                    copied.append((rnd.id, twin, judge.id, card))
+    rng.shuffle(copied)
+    tab = tabulate(contest, copied)
+    for twin, first in twin_of.items():
+        a, b = tab.standing(first), tab.standing(twin)
+        same_panel = all(contest.is_recused(j.id, twin) == contest.is_recused(j.id, first) for j in contest.judges)
+        if not same_panel or contest.adjustments or a.total is None:
+            continue
+        assert (a.total, a.rank) == (b.total, b.rank)
+        order = [s.contestant.id for s in tab.standings(contest.contestant(first).category).standings]
+        assert order.index(first) < order.index(twin)
