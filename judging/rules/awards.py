@@ -1,4 +1,16 @@
-"""Prize tiers, single-item awards and unit standings."""
+"""Prize tiers, single-item awards and unit standings.
+
+Rules decided here (worked examples in tests/test_rules_examples.py):
+- A tier given by share covers ``share x field`` places, rounded by ``share_rounding``
+  (floor, half-up, ceil), where the field is every ranked contestant of the category,
+  manual award holders included. Unranked (incomplete) contestants are not in the field.
+- Manual awards take no tier place: tier places are filled by the other contestants in
+  rank order, and the holder keeps its rank and its manual award.
+- Single-item awards go to the best criterion score among ranked contestants; a tie gives
+  the award to everyone tied.
+- Unit standings: sum or mean of each unit's best N ranked totals (all when N is not
+  given); the mean is rounded at the contest precision; equal scores share a rank.
+"""
 
 from __future__ import annotations
 

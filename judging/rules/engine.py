@@ -3,6 +3,21 @@
 A change to one card invalidates that contestant's round result and the standings of
 their category; everything else stays cached. ``tabulate`` is the full recompute: a fresh
 tabulator fed every mark, which the tests hold equal to any sequence of updates.
+
+Rules decided here (worked examples in tests/test_rules_examples.py):
+- Several rounds combined by weight: every contestant takes part in every round; the total
+  is the sum of each round's final score times its weight, then the final-total
+  adjustments, rounded once at the contest precision. A contestant missing any round is
+  incomplete and unranked.
+- Adjustments: one naming a round changes that round's score, so it is weighted with the
+  round (-2 on a round of weight 0.5 costs 1 point of total); one naming no round changes
+  the final total in full. In a one-round contest the two are the same.
+- Advancement: the top ``advance`` of a round's ranking (tie-breaks applied) go on. A tie
+  that the tie-breaks leave at the cut is not split: everyone sharing the last advancing
+  rank goes on, so more than ``advance`` may. Contestants eliminated earlier rank below
+  everyone who reached a later round, whatever their score; ``carry_over`` makes a round's
+  standing the sum of the rounds so far instead of that round alone.
+- Contestants without a complete total are unranked and listed after the ranked.
 """
 
 from __future__ import annotations
