@@ -480,6 +480,9 @@ def _contestant(r: _Reader, index: int) -> Contestant:
     members = r.data.get("members", ())
     if isinstance(members, str):
         members = [m.strip() for m in members.replace("；", ";").replace("、", ";").split(";") if m.strip()]
+    elif not isinstance(members, (list, tuple)) or not all(isinstance(m, str) for m in members):
+        r.err("members", f"expected names separated by 、 or ;, or a list of names, got {members!r}")
+        members = ()
     return Contestant(
         id=cid,
         name=r.str("name"),
