@@ -93,6 +93,7 @@ class Client:
         self.seq = 0
         self.acks: dict[str, p.Ack] = {}
         self.errors: list[p.Error] = []
+        self._refused: dict[str, ServerError] = {}  # answers that came before anyone waited
         self.connected = asyncio.Event()
         self.synced = asyncio.Event()
         self.snapshots = 0  # how many snapshots were received (resyncs show up here)
@@ -210,7 +211,9 @@ class Client:
                     self.outbox.remove(msg.ref)
                     self._changed({"outbox"})
                 if msg.ref:
-                    self._resolve(msg.ref, ServerError(msg.code, msg.message))
+                    error = ServerError(msg.code, msg.message)
+                    self._refused[msg.ref] = error
+                    self._resolve(msg.ref, error)
 
     def _changed(self, sections: set[str]) -> None:
         if self.on_change is not None:
@@ -255,6 +258,8 @@ class Client:
     async def wait_ack(self, sid: str, timeout: float = 5.0) -> p.Ack:
         if sid in self.acks:
             return self.acks[sid]
+        if sid in self._refused:
+            raise self._refused[sid]
         future = self._waiters.setdefault(sid, asyncio.get_running_loop().create_future())
         async with asyncio.timeout(timeout):
             return await future

@@ -40,10 +40,13 @@ class LiveState:
         self.status: dict[Key, str] = {}
         self.revealed: set[Key] = set()
         self.frozen = False
+        self._held: list[str] = []  # revealed or adjusted while frozen: published at unfreeze
         self.order = [c.id for c in contest.contestants]
         # (round, contestant) -> judge -> {"scores", "at", "revision", "submission"}
         self.cards: dict[Key, dict[str, dict[str, Any]]] = {}
-        self.submissions: dict[str, tuple[str, dict[str, Any]]] = {}  # submission id -> (digest, ack)
+        # (judge, submission id) -> (digest, ack); ids are the client's, so they are scoped to
+        # the judge who sent them: another judge reusing an id must not get this judge's ack.
+        self.submissions: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
         self.adjustments: list[Adjustment] = list(contest.adjustments)
         self.manual: dict[str, ManualAward] = {m.contestant: m for m in contest.manual_awards}
         self._published_adjustments: dict[str, int] = {}
@@ -126,6 +129,15 @@ class LiveState:
         busy = [cid for (rid, cid), s in self.status.items() if rid == self.round and s in ("open", "closed")]
         if busy:
             raise FlowError("bad_status", f"lock every contestant first: {', '.join(busy)} still being scored")
+        # Who advances is decided by this round's results: all of them, not the first few.
+        unscored = [
+            cid
+            for cat in self.contest.categories
+            for cid in sorted(self.tab.participants(self.round, cat.id))
+            if self.status_of(self.round, cid) != "locked"
+        ]
+        if unscored:
+            raise FlowError("bad_status", f"score and lock every contestant of this round first: {', '.join(unscored)} not yet")
 
     def _check_order(self, actor: str, data: dict[str, Any]) -> None:
         ids = self._contestants(data)
@@ -183,7 +195,7 @@ class LiveState:
     def _set_status(self, data: dict[str, Any], status: str) -> set[str]:
         for cid in data["contestants"]:
             self.status[(self.round, cid)] = status
-        return {"status"}
+        return {"status", "progress"}  # progress lists the contestants being scored
 
     def _apply_open(self, event, data) -> set[str]:
         return self._set_status(data, "open")
@@ -200,9 +212,21 @@ class LiveState:
             key = (self.round, cid)
             self.revealed.add(key)
             self.last_reveal = key
-            self._publish(cid)
+            self._publish_or_hold(cid)
             changed.add("standings:" + self.contest.contestant(cid).category)  # type: ignore[union-attr]
         return changed
+
+    def _publish_or_hold(self, cid: str) -> None:
+        # While frozen the public tabulator stays as it was at the freeze, so that a viewer
+        # connecting (or resyncing) during the freeze gets the frozen standings too.
+        if self.frozen:
+            if cid not in self._held:
+                self._held.append(cid)
+        else:
+            self._publish(cid)
+
+    def held(self, cid: str) -> bool:
+        return cid in self._held
 
     def _publish(self, cid: str) -> None:
         """Copy what is known about a contestant into the public tabulator."""
@@ -232,6 +256,9 @@ class LiveState:
 
     def _apply_unfreeze(self, event, data) -> set[str]:
         self.frozen = False
+        for cid in self._held:
+            self._publish(cid)
+        self._held.clear()
         return {"frozen", "reveal"} | {f"standings:{c.id}" for c in self.contest.categories}
 
     def _apply_next_round(self, event, data) -> set[str]:
@@ -252,7 +279,7 @@ class LiveState:
             "revision": self.cards[(data["round"], data["contestant"])][data["judge"]]["revision"],
         }
         if data.get("submission"):
-            self.submissions[data["submission"]] = (data.get("digest", ""), ack)
+            self.submissions[(data["judge"], data["submission"])] = (data.get("digest", ""), ack)
         return changed
 
     def _apply_correction(self, event, data) -> set[str]:
@@ -283,7 +310,7 @@ class LiveState:
         category = self.contest.contestant(cid).category  # type: ignore[union-attr]
         changed = {f"private:{category}"}
         if any((r.id, cid) in self.revealed for r in self.contest.rounds):
-            self._publish(cid)
+            self._publish_or_hold(cid)
             changed.add(f"standings:{category}")
         return changed
 

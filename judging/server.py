@@ -101,6 +101,7 @@ class JudgingServer:
         self._lock = asyncio.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judging-store")
         self._failures: dict[str, list[float]] = {}
+        self._closing: set[asyncio.Future] = set()
         self._server: Any = None
         self.state = replay(contest, store, store.get_meta("contest_hash"), self.hash)
         self._tokens = store.valid_tokens()
@@ -143,7 +144,12 @@ class JudgingServer:
             connection.judging_principal = Principal("viewer")  # type: ignore[attr-defined]
             return None
         scheme, _, token = header.partition(" ")
+        # `judging tokens` may have reissued (revoked) tokens while we run: read the grants
+        # again, through the store's one writer thread, rather than trust a copy from startup.
+        self._tokens = await asyncio.get_running_loop().run_in_executor(self._writer, self.store.valid_tokens)
         found = self._tokens.get(token_hash(token.strip())) if scheme.lower() == "bearer" else None
+        if found is not None and found[1] == "judge" and self.contest.judge(found[0].split(":", 1)[1]) is None:
+            found = None  # a token for a judge this contest file no longer has
         if found is None:
             address = str(connection.remote_address[0]) if connection.remote_address else "?"
             recent = [t for t in self._failures.get(address, []) if t > time.monotonic() - 60]
@@ -216,9 +222,12 @@ class JudgingServer:
             peer.queue.put_nowait(frame)
         except asyncio.QueueFull:
             # Too slow to keep up: cut it off rather than let it hold anyone else back.
-            log.warning("cutting off a slow %s connection (%d frames waiting)", peer.who.role, peer.queue.qsize())
-            self.peers.discard(peer)
-            asyncio.ensure_future(peer.ws.close(1013, "too slow"))
+            if peer in self.peers:
+                log.warning("cutting off a slow %s connection (%d frames waiting)", peer.who.role, peer.queue.qsize())
+                self.peers.discard(peer)
+                task = asyncio.ensure_future(peer.ws.close(1013, "too slow"))
+                self._closing.add(task)  # keep a reference until it is done
+                task.add_done_callback(self._closing.discard)
 
     def _snapshot_state(self, peer: Peer) -> dict[str, Any]:
         if peer.who.role == "control":
@@ -241,6 +250,8 @@ class JudgingServer:
         return True
 
     async def _on_frame(self, peer: Peer, frame: str | bytes) -> None:
+        if peer not in self.peers:
+            return  # cut off (too slow): its connection is closing, it is no longer served
         if not self._rate_ok(peer):
             self._send(peer, p.Error("rate_limited", "too many messages; slow down"))
             return
@@ -278,7 +289,7 @@ class JudgingServer:
         }
         try:
             async with self._lock:
-                seen = self.state.submissions.get(msg.id)
+                seen = self.state.submissions.get((peer.who.judge, msg.id))
                 if seen is not None:
                     if seen[0] != digest:
                         raise FlowError("duplicate_id", f"submission {msg.id} was already used for different marks")
@@ -287,7 +298,7 @@ class JudgingServer:
                 card = self.state.check("mark", peer.who.holder, data)
                 data["scores"] = {k: f"{v:f}" for k, v in card.items()}
                 await self._append_apply(peer.who.holder, "mark", data, peer.client)
-            ack = self.state.submissions[msg.id][1]
+            ack = self.state.submissions[(peer.who.judge, msg.id)][1]
             self._send(peer, p.Ack(**ack))
         except MarkError as e:
             self._send(peer, p.Error(e.code, e.message, msg.id))

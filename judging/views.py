@@ -160,7 +160,11 @@ def control_section(state: LiveState, name: str) -> Any:
     if name == "connected":
         return state.connected
     if name == "reveal":
-        return reveal_card(state, state.public, *state.last_reveal) if state.last_reveal else None
+        if state.last_reveal is None:
+            return None
+        # Revealed during a freeze: the audience sees it at unfreeze, the host sees it now.
+        tab = state.tab if state.held(state.last_reveal[1]) else state.public
+        return reveal_card(state, tab, *state.last_reveal)
     if name.startswith("private:"):
         return standings_section(state.tab, name.split(":", 1)[1], only_ranked=False)
     if name.startswith("standings:"):

@@ -1,0 +1,118 @@
+"""The headless client library against a real server: resync, reconnect, outbox, auth."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from server_fixtures import CONTEST, TOKENS, WAIT, live  # noqa: F401  (fixture)
+
+from judging import protocol as p
+from judging.cli import main
+from judging.client import AuthError, Client
+from judging.store import Store, token_hash
+
+
+async def test_a_gap_in_seq_triggers_a_resync(live):
+    ctl, viewer = await live.control(), await live.viewer()
+    await ctl.control("open", contestants=["C1"])
+    await viewer.wait_for(lambda: viewer.seq == ctl.seq)
+    assert viewer.snapshots == 1
+    # An update from the future: something in between was missed.
+    await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq + 5, {"round": "bogus"})))
+    await viewer.wait_for(lambda: viewer.snapshots == 2)
+    assert viewer.state["round"] == "heat"
+    fresh = await live.viewer()
+    assert viewer.state == fresh.state and viewer.seq == fresh.seq
+    # A stale update (already covered by a snapshot) is ignored without a resync.
+    await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq, {"round": "bogus"})))
+    assert viewer.state["round"] == "heat" and viewer.snapshots == 2
+
+
+async def test_a_new_epoch_resyncs_after_reconnecting(live):
+    ctl, viewer = await live.control(), await live.viewer()
+    await ctl.control("open", contestants=["C1"])
+    await viewer.wait_for(lambda: viewer.state["status"]["C1"]["status"] == "open")
+    old_epoch = viewer.epoch
+    port = int(live.url.rsplit(":", 1)[1])
+    await live.restart(port=port)  # same address, new server: a new epoch
+    await viewer.wait_for(lambda: viewer.epoch == live.server.epoch and viewer.synced.is_set(), WAIT)
+    assert viewer.epoch != old_epoch and viewer.snapshots == 2
+    await ctl.wait_for(lambda: ctl.epoch == live.server.epoch and ctl.synced.is_set(), WAIT)
+    await ctl.control("close", contestants=["C1"])
+    await viewer.wait_for(lambda: viewer.state["status"]["C1"]["status"] == "closed")
+    fresh = await live.viewer()
+    assert viewer.state == fresh.state
+
+
+async def test_outbox_survives_a_client_restart_and_drains(live, tmp_path):
+    ctl = await live.control()
+    await ctl.control("open", contestants=["C1"])
+    path = tmp_path / "E1.outbox.json"
+    first = await live.judge("E1", outbox=path)
+    await first.close()  # the laptop is shut with a card not yet sent
+    sid = await first.submit("heat", "C1", {"total": "88.25"})
+    assert [item["id"] for item in json.loads(path.read_text(encoding="utf-8"))] == [sid]
+    assert live.events("mark") == []
+    second = await live.judge("E1", outbox=path)
+    ack = await second.wait_ack(sid, WAIT)
+    assert ack.revision == 1
+    await second.wait_for(lambda: json.loads(path.read_text(encoding="utf-8")) == [])
+    assert second.state["mine"]["heat/C1"]["scores"] == {"total": "88.25"}
+    (mark,) = live.events("mark")
+    assert mark["data"]["submission"] == sid
+
+
+async def test_drop_reconnects_and_resends_in_flight_marks(live):
+    ctl, e1 = await live.control(), await live.judge("E1")
+    await ctl.control("open", contestants=["C1"])
+    await e1.drop()
+    sid = await e1.submit("heat", "C1", {"total": "70"})  # sent into a dead socket or queued
+    await e1.wait_for(lambda: e1.snapshots >= 2 and e1.synced.is_set(), WAIT)
+    ack = await e1.wait_ack(sid, WAIT)
+    assert ack.revision == 1 and not e1.outbox.items
+    assert len(live.events("mark")) == 1
+    assert [e["data"]["judge"] for e in live.events("judge_connected")] == ["E1", "E1"]
+
+
+async def test_reconnect_keeps_trying_with_backoff(live):
+    e1 = await live.judge("E1")
+    port = int(live.url.rsplit(":", 1)[1])
+    await live.stop_server()
+    await e1.wait_for(lambda: not e1.synced.is_set())
+    await live.restart(port=port)
+    await e1.wait_for(lambda: e1.synced.is_set() and e1.epoch == live.server.epoch, WAIT)
+
+
+async def test_bad_token_raises_auth_error(live):
+    with pytest.raises(AuthError):
+        await Client(live.url, "no-such-token").start(timeout=WAIT)
+    live.store.issue_tokens([("judge:E1", "judge", "replacement")])
+    with pytest.raises(AuthError):
+        await Client(live.url, TOKENS["E1"]).start(timeout=WAIT)
+
+
+def test_tokens_command_prints_a_table_and_stores_only_hashes(tmp_path, capsys):
+    db = tmp_path / "tokens.db"
+    assert main(["tokens", str(CONTEST), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["judge", "name", "panel", "token"]
+    rows = {line.split()[0]: line.split()[-1] for line in lines[1:] if line.split() and line.split()[0] in {"E1", "E2", "E3", "P1", "P2", "P3", "T1", "control"}}
+    assert set(rows) == {"E1", "E2", "E3", "P1", "P2", "P3", "T1", "control"}
+    store = Store(db)
+    valid = store.valid_tokens()
+    assert {token_hash(t) for t in rows.values()} == set(valid)
+    store.close()
+    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    for token in rows.values():
+        assert token.encode() not in raw
+    # Reissuing one judge revokes only that judge's token.
+    assert main(["tokens", str(CONTEST), "--db", str(db), "--judge", "E1"]) == 0
+    again = capsys.readouterr().out.splitlines()
+    new_e1 = next(line.split()[-1] for line in again[1:] if line.startswith("E1"))
+    store = Store(db)
+    valid = store.valid_tokens()
+    store.close()
+    assert token_hash(rows["E1"]) not in valid and token_hash(new_e1) in valid
+    assert token_hash(rows["E2"]) in valid and token_hash(rows["control"]) in valid

@@ -1,0 +1,128 @@
+"""The store: one plain SQLite file, an append-only log, insert-only token grants."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import sqlite_utils
+
+from judging.store import SCHEMA_VERSION, Store, token_hash
+
+
+def test_migrations_apply_to_an_empty_database(tmp_path):
+    path = tmp_path / "new.db"
+    store = Store(path)
+    assert {"events", "tokens", "meta"} <= set(store.db.table_names())
+    assert store.get_meta("schema") == str(SCHEMA_VERSION)
+    assert store.count() == 0
+    assert list(store.events()) == []
+    assert store.valid_tokens() == {}
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+    # Opening again migrates nothing and loses nothing.
+    again = Store(path)
+    assert again.get_meta("schema") == str(SCHEMA_VERSION)
+    again.close()
+
+
+def test_in_memory_database_works(tmp_path):
+    store = Store(":memory:")
+    (e,) = store.append([{"actor": "control", "kind": "freeze", "data": {}}])
+    assert e["seq"] == 1 and store.count() == 1
+
+
+def test_append_is_ordered_and_durable(tmp_path):
+    path = tmp_path / "log.db"
+    store = Store(path)
+    first = store.append([{"actor": "judge:E1", "client": "c1", "kind": "mark", "data": {"scores": {"total": "9.50"}, "名": "值"}}])
+    batch = store.append([{"actor": "control", "kind": "open", "data": {"contestants": [f"C{i}"]}} for i in range(5)])
+    seqs = [e["seq"] for e in first + batch]
+    assert seqs == sorted(seqs) == list(range(seqs[0], seqs[0] + 6))
+    assert all(e["at"] for e in first + batch)
+    # A second connection (another process, as far as SQLite knows) sees every row at once:
+    # append returned, so the transaction is committed.
+    other = sqlite3.connect(str(path))
+    rows = other.execute("select seq, kind, data from events order by seq").fetchall()
+    assert [r[0] for r in rows] == seqs
+    assert '"名": "值"' in rows[0][2]
+    other.close()
+    store.close()
+    reopened = Store(path)
+    events = list(reopened.events())
+    assert [e["seq"] for e in events] == seqs
+    assert events[0]["data"] == {"scores": {"total": "9.50"}, "名": "值"}
+    assert events[0]["client"] == "c1" and events[1]["client"] == ""
+    reopened.close()
+
+
+def test_a_failed_append_writes_nothing(tmp_path):
+    store = Store(tmp_path / "x.db")
+    store.append([{"actor": "a", "kind": "k", "data": {}}])
+    try:
+        store.append([{"actor": "a", "kind": "k", "data": {}}, {"actor": "a", "kind": "k", "data": {1j}}])
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("an unserialisable event should fail")
+    assert store.count() == 1
+    # The connection is usable afterwards (no transaction left open).
+    store.append([{"actor": "a", "kind": "k", "data": {}}])
+    assert [e["seq"] for e in store.events()] == [1, 2]
+
+
+def test_appends_from_a_writer_thread_keep_their_order(tmp_path):
+    store = Store(tmp_path / "t.db")
+    out: list[int] = []
+
+    def work():
+        for i in range(20):
+            out.extend(e["seq"] for e in store.append([{"actor": "t", "kind": "k", "data": {"i": i}}]))
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert [e["data"]["i"] for e in store.events()] == list(range(20))
+    assert out == list(range(1, 21))
+
+
+def test_reissue_revokes_the_old_token(tmp_path):
+    store = Store(tmp_path / "tok.db")
+    store.issue_tokens([("judge:E1", "judge", "old-e1"), ("judge:E2", "judge", "e2"), ("control", "control", "ctl")])
+    valid = store.valid_tokens()
+    assert valid[token_hash("old-e1")] == ("judge:E1", "judge")
+    assert valid[token_hash("ctl")] == ("control", "control")
+    store.issue_tokens([("judge:E1", "judge", "new-e1")])
+    valid = store.valid_tokens()
+    assert token_hash("old-e1") not in valid
+    assert valid[token_hash("new-e1")] == ("judge:E1", "judge")
+    assert valid[token_hash("e2")] == ("judge:E2", "judge")  # others untouched
+    assert len(valid) == 3
+    # Insert-only: the revoked grant is still on record (audit), only newer.
+    assert store.db["tokens"].count == 4
+
+
+def test_meta_upserts(tmp_path):
+    store = Store(tmp_path / "m.db")
+    assert store.get_meta("contest_hash") is None
+    store.set_meta("contest_hash", "a")
+    store.set_meta("contest_hash", "b")
+    assert store.get_meta("contest_hash") == "b"
+
+
+def test_the_database_is_plain_sqlite(tmp_path):
+    path = tmp_path / "plain.db"
+    store = Store(path)
+    store.issue_tokens([("judge:E1", "judge", "secret-token-e1")])
+    store.append([{"actor": "judge:E1", "kind": "mark", "data": {"judge": "E1", "scores": {"total": "88.50"}}}])
+    store.close()
+    with sqlite3.connect(str(path)) as conn:
+        assert conn.execute("select kind, actor from events").fetchall() == [("mark", "judge:E1")]
+        assert conn.execute("select hash from tokens").fetchone()[0] == token_hash("secret-token-e1")
+    db = sqlite_utils.Database(path)
+    rows = list(db["events"].rows)
+    assert rows[0]["kind"] == "mark" and '"88.50"' in rows[0]["data"]
+    assert set(db["events"].columns_dict) == {"seq", "at", "actor", "client", "kind", "data"}
+    db.close()
+    assert b"secret-token-e1" not in path.read_bytes()
