@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", action="append", help="reissue for this judge only (repeatable)")
     p.add_argument("--control", action="store_true", help="with --judge: also reissue the control token")
     p.set_defaults(func=cmd_tokens)
+
+    from judging.client_tui import add_arguments as judge_arguments, run as cmd_judge
+
+    p = sub.add_parser("judge", help="the judge's console: score from a laptop")
+    judge_arguments(p)
+    p.set_defaults(func=cmd_judge)
     return parser
 
 
