@@ -63,6 +63,12 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_board(args: argparse.Namespace) -> int:
+    from judging.scoreboard import run_board
+
+    return run_board(args.url, args.lang)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="judging", description="Run contests live, exact to the cent.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", action="append", help="reissue for this judge only (repeatable)")
     p.add_argument("--control", action="store_true", help="with --judge: also reissue the control token")
     p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("board", help="the live scoreboard for the projector (read-only)")
+    p.add_argument("url", help="the server, e.g. ws://192.168.1.10:8765")
+    p.add_argument("--lang", choices=("zh", "en"), help="override the contest's language")
+    p.set_defaults(func=cmd_board)
 
     from judging.client_tui import add_arguments as judge_arguments, run as cmd_judge
 

@@ -1,0 +1,194 @@
+"""``judging board ws://HOST:PORT``: the read-only live scoreboard for the projector in the hall.
+
+The app connects as a viewer (no token), so it only ever receives revealed results. A worker
+runs the headless client (``judging.client``), which reconnects and resyncs by itself on a new
+epoch or a sequence gap; after each snapshot or update it posts the viewer's whole state, and
+the app redraws every widget from that one state inside a batch update, so the hall never sees
+a half-updated board. Widgets live in ``judging/board``; this module only wires them.
+
+Not here yet: the prize ceremony view (tiers revealed from the lowest, stepped from the control
+console) needs a server action that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, Static
+
+from judging.board.messages import ConnectionChanged, StateChanged
+from judging.board.model import RankTracker, build_rows, categories, next_up, scoring_now, stage_of
+from judging.board.reveal import RevealCard
+from judging.board.stage import Idle, ScoringProgress
+from judging.board.standings import Standings
+from judging.board.strings import Words, language_of
+from judging.client import Client
+
+
+class ScoreboardApp(App):
+    """The scoreboard. Give it ``url`` to follow a server, or ``state`` to draw a fixed state."""
+
+    CSS = """
+    Screen { background: #000000; color: #ffffff; }
+    #header { height: 1; background: #005f87; color: #ffffff; padding: 0 1; }
+    #title { width: 1fr; }
+    #link { width: auto; }
+    #body { height: 1fr; }
+    #stage { width: 3fr; height: 1fr; border-right: vkey #444444; }
+    #standings { width: 2fr; }
+    """
+    BINDINGS = [("q", "quit", "Quit")]
+
+    def __init__(
+        self,
+        url: str | None = None,
+        lang: str | None = None,
+        *,
+        state: dict[str, Any] | None = None,
+        page_seconds: float = 10.0,
+        highlight_seconds: float = 6.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.lang = lang
+        self.page_seconds = page_seconds
+        self.highlight_seconds = highlight_seconds
+        self.connect_timeout = connect_timeout
+        self.board_state: dict[str, Any] = {}
+        self.connection = "connecting" if url else ""
+        self.client: Client | None = None
+        self.ranks = RankTracker()
+        self.highlight: set[str] = set()
+        self._initial = state
+        self._last_reveal: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="header"):
+            yield Static(id="title")
+            yield Static(id="link")
+        with Horizontal(id="body"):
+            with ContentSwitcher(id="stage", initial="idle"):
+                yield Idle(id="idle")
+                yield ScoringProgress(id="progress")
+                yield RevealCard(id="reveal")
+            yield Standings(page_seconds=self.page_seconds, id="standings")
+
+    def on_mount(self) -> None:
+        if self._initial is not None:
+            self.apply_state(self._initial)
+        if self.url:
+            self.follow(self.url)
+
+    # -- the network side ------------------------------------------------------------------
+
+    @work(exclusive=True, group="server")
+    async def follow(self, url: str) -> None:
+        """Run the viewer client; post its whole state after every change, and the link's status."""
+        client = Client(url, on_change=lambda _sections: self.post_message(StateChanged(dict(client.state))))
+        # The client replaces whole sections and never mutates one in place, so a shallow copy
+        # taken right after it applied a snapshot or update is one consistent state.
+        self.client = client
+        try:
+            try:
+                await client.start(timeout=self.connect_timeout)
+            except TimeoutError:
+                pass  # the client keeps retrying with backoff; the header says we are connecting
+            status = ""
+            seen = False
+            while True:
+                seen = seen or client.synced.is_set()
+                now = "live" if client.synced.is_set() else "offline" if seen else "connecting"
+                if now != status:
+                    status = now
+                    self.post_message(ConnectionChanged(now))
+                await asyncio.sleep(0.25)
+        finally:
+            await client.close()
+
+    def on_state_changed(self, message: StateChanged) -> None:
+        self.apply_state(message.state)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self.connection = message.status
+        self._draw_header(Words(language_of(self.board_state, self.lang)))
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def apply_state(self, state: dict[str, Any]) -> None:
+        """Take one consistent viewer state: note rank changes, then redraw everything from it."""
+        if not state.get("contest"):
+            return
+        self.board_state = state
+        changed: set[str] = set()
+        for cid, _ in categories(state):
+            key = f"standings:{cid}"
+            if key in state:
+                changed |= self.ranks.update(cid, state[key] or [])
+        if changed:
+            self.highlight |= changed
+            self.set_timer(self.highlight_seconds, lambda: self._unhighlight(changed))
+        reveal = state.get("reveal")
+        focus = None
+        if reveal:
+            key = (reveal["round"], reveal["contestant"])
+            if key != self._last_reveal:
+                self._last_reveal, focus = key, reveal["contestant"]
+        self._draw(focus)
+
+    def _unhighlight(self, cids: set[str]) -> None:
+        self.highlight -= cids
+        self._draw(None)
+
+    def _draw(self, focus: str | None) -> None:
+        state = self.board_state
+        if not state:
+            return
+        words = Words(language_of(state, self.lang))
+        with self.batch_update():
+            self._draw_header(words)
+            cats = []
+            for cid, name in categories(state):
+                rows = build_rows(state.get(f"standings:{cid}") or [], self.ranks.changes(cid), self.highlight)
+                cats.append((cid, name, rows))
+            self.query_one(Standings).show(cats, words, focus)
+            stage = stage_of(state)
+            switcher = self.query_one("#stage", ContentSwitcher)
+            switcher.current = stage
+            if stage == "progress":
+                self.query_one(ScoringProgress).show(scoring_now(state), words)
+            elif stage == "reveal":
+                card = state["reveal"]
+                change = None
+                for cid, _ in categories(state):
+                    change = change or self.ranks.changes(cid).get(card["contestant"])
+                self.query_one(RevealCard).show(card, words, change)
+            else:
+                self.query_one(Idle).show(state["contest"]["name"], next_up(state), words)
+
+    def _draw_header(self, words: Words) -> None:
+        state = self.board_state
+        contest = state.get("contest") or {}
+        rounds = {r["id"]: r["name"] for r in contest.get("rounds", [])}
+        left = contest.get("name", "")
+        if len(rounds) > 1 and state.get("round") in rounds:
+            left += "  ·  " + rounds[state["round"]]
+        if state.get("frozen"):
+            left += "  ·  " + words["frozen"]
+        self.query_one("#title", Static).update(Text(left, style="bold"))
+        link = words[self.connection] if self.connection else ""
+        self.query_one("#link", Static).update(Text(link, style="bold #5fff5f" if self.connection == "live" else "bold #ffd75f"))
+
+
+def run_board(url: str, lang: str | None = None) -> int:
+    """``judging board``: run the scoreboard until the user quits."""
+    if not url.startswith(("ws://", "wss://")):
+        print(f"error: {url!r} is not a ws:// or wss:// address")
+        return 2
+    ScoreboardApp(url, lang).run()
+    return 0
