@@ -310,6 +310,14 @@ async def test_refusal_is_a_sentence(rig):
         assert "Ann 已锁定" in text_of(app, "#notice")
 
 
+async def test_unknown_token_is_explained(rig):
+    app = JudgeApp(Client(rig.url, "not-a-token", backoff=(0.05, 0.2)), lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.refused)
+        assert "refused this token" in text_of(app, "#notice")
+        assert "token refused" in text_of(app, "#status")
+
+
 async def test_rows_align_cjk_names():
     state = {"round": "final", "order": ["C1", "C2"], "status": {}, "mine": {},
              "contest": {"contestants": [{"id": "C1", "name": "Ann"}, {"id": "C2", "name": "王小明"}]}}

@@ -178,7 +178,7 @@ class JudgeApp(App):
             self.cid = None
         pending = self.pending()
         rows = model.rows(state, pending)
-        self.query_one(StatusLine).show(self.who(), self.connected, len(self.client.outbox.items), self.lang)
+        self.query_one(StatusLine).show(self.who(), self.connected, len(self.client.outbox.items), self.lang, self.refused)
         self.query_one(KeyHint).show(self.lang)
         listing = self.query_one(ContestantList)
         listing.show(rows, pending, self.lang)
@@ -189,16 +189,32 @@ class JudgeApp(App):
         if self.cid not in ids:
             self.cid = None
         current = next((r for r in rows if r.cid == self.cid), None)
-        if current is None or (current.status != "open" and not form.has_focus_within):
+        if current is None or (current.status != "open" and not self.typing()):
+            # The host moved on: follow to the next open contestant, unless marks are being typed.
             target = next((r for r in rows if r.status == "open"), current or (rows[0] if rows else None))
             if target is not None and target.cid != self.cid:
+                in_form = form.has_focus_within
                 await self.show_contestant(target.cid)
                 listing.select_contestant(target.cid)
+                if in_form:
+                    form.focus_first()
                 return
         if self.cid is None:
             form.show(t("pick", self.lang), " ", False)
             return
         self.update_header(self.cid)
+
+    def typing(self) -> bool:
+        """Marks on the form that are neither empty nor what the server recorded."""
+        form = self.query_one(ScoreForm)
+        if self.cid is None or form.readonly:
+            return False
+        values = form.values()
+        mine = (self.client.state.get("mine") or {}).get(f"{self.client.state.get('round', '')}/{self.cid}")
+        recorded = {k: str(v) for k, v in mine["scores"].items()} if mine else {}
+        if not any(values.values()):
+            return False
+        return not all(model.same_mark(values.get(k, ""), recorded.get(k, "")) for k in values)
 
     async def show_contestant(self, cid: str) -> None:
         form = self.query_one(ScoreForm)

@@ -40,8 +40,10 @@ class ConfirmCard(ModalScreen[bool]):
         self.lang = lang
 
     def compose(self) -> ComposeResult:
-        cells = max([width(c.name) for c in self.crits] + [width(t("total", self.lang))])
-        lines = [f"{pad(c.name, cells)}  {self.marks[c.id]:>8}" for c in self.crits]
+        single = len(self.crits) == 1  # one total: call it that, as the form does
+        names = {c.id: t("total", self.lang) if single else c.name for c in self.crits}
+        cells = max([width(n) for n in names.values()] + [width(t("total", self.lang))])
+        lines = [f"{pad(names[c.id], cells)}  {self.marks[c.id]:>8}" for c in self.crits]
         if len(self.crits) > 1:
             lines.append(f"[b]{pad(t('total', self.lang), cells)}  {self.total:>8}[/b]")
         with Vertical():

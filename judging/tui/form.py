@@ -38,7 +38,8 @@ class MarkField(Vertical):
         self.lang = lang
 
     def compose(self) -> ComposeResult:
-        yield Label(f"[b]{self.crit.name}[/b]  [dim]{range_text(self.crit, self.lang)}[/dim]")
+        name = t("total", self.lang) if self.has_class("big") else self.crit.name  # one total: say so
+        yield Label(f"[b]{name}[/b]  [dim]{range_text(self.crit, self.lang)}[/dim]")
         yield Input(restrict=r"[0-9.]*", max_length=12, id=f"mark-{self.crit.id}", select_on_focus=True)
         yield Static("", classes="why")  # shown only when there is something to explain
 
@@ -96,7 +97,7 @@ class ScoreForm(VerticalScroll):
         await fields.remove_children()
         big = len(crits) == 1
         await fields.mount_all([MarkField(c, lang, big) for c in crits])
-        self.query_one("#totallabel", Label).update(t("total", lang))
+        self.query_one("#totallabel", Label).update("" if big else t("total", lang))
 
     def set_card(self, cid: str, marks: dict[str, str]) -> None:
         """Switch to another contestant, starting from these marks."""

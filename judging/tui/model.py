@@ -47,6 +47,14 @@ def plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def same_mark(a: str, b: str) -> bool:
+    """"9.5" and "9.50" are the same mark."""
+    try:
+        return Decimal(a) == Decimal(b)
+    except ArithmeticError:
+        return a == b
+
+
 def range_text(crit: Criterion, lang: str) -> str:
     text = t("range", lang, min=plain(crit.min), max=plain(crit.max), step=plain(crit.step))
     if crit.factor != 1:

@@ -13,6 +13,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "panel": ("评委组", "Panel"),
     "online": ("已连接", "connected"),
     "offline": ("未连接，正在重连…", "offline, reconnecting…"),
+    "refused": ("口令无效", "token refused"),
     "connecting": ("正在连接…", "connecting…"),
     "pending_none": ("全部评分已送达", "every mark delivered"),
     "pending": ("{n} 份评分待发送（已存本机）", "{n} card(s) to send, saved on this laptop"),

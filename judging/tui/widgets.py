@@ -20,8 +20,9 @@ class StatusLine(Static):
     StatusLine.offline { background: $error 40%; }
     """
 
-    def show(self, who: str, connected: bool | None, pending: int, lang: str) -> None:
+    def show(self, who: str, connected: bool | None, pending: int, lang: str, refused: bool = False) -> None:
         link = t("connecting", lang) if connected is None else t("online" if connected else "offline", lang)
+        link = t("refused", lang) if refused else link
         dot = "●" if connected else "○"
         waiting = t("pending", lang, n=pending) if pending else t("pending_none", lang)
         self.set_class(connected is False, "offline")
