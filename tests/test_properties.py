@@ -280,3 +280,86 @@ def test_ties_share_a_rank_and_keep_the_roster_order(case, rng):
         assert (a.total, a.rank) == (b.total, b.rank)
         order = [s.contestant.id for s in tab.standings(contest.contestant(first).category).standings]
         assert order.index(first) < order.index(twin)
+
+
+# -- guards on the engine's fast paths ---------------------------------------------------------
+
+CRITERION = build_contest(
+    {
+        "contest": {"name": "one criterion"},
+        "categories": [{"id": "k"}],
+        "panels": [{"id": "p"}],
+        "judges": [{"id": "j", "panel": "p"}],
+        "rounds": [{"id": "r", "criteria": [{"id": "a", "min": 0, "max": 10, "step": Decimal("0.5")}]}],
+        "contestants": [{"id": "c", "name": "C", "category": "k"}],
+    }
+).rounds[0].criteria[0]
+
+
+def _outcome(value):
+    from judging.rules.errors import MarkError
+    from judging.rules.validate import check_value
+
+    try:
+        mark = check_value(CRITERION, value)
+        return ("ok", mark, str(mark))
+    except MarkError as e:
+        return ("error", e.code)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["7.5", " 7.5", "7.50", "10", "10.5", "-0", "abc", "", "7.25", "NaN", "1e1"]),
+            st.decimals(min_value=-1, max_value=11, places=2).map(str),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.booleans(),
+            st.integers(-2, 12),
+        ),
+        max_size=12,
+    )
+)
+def test_a_mark_checked_again_is_checked_the_same_way(values):
+    """Marks remembered by their text (the validation cache) come back exactly as a first
+    check gives them, and a float or a bool is refused even when an equal text was accepted."""
+    for value in values + values:
+        first = _outcome(value)
+        assert _outcome(value) == first
+        if isinstance(value, (float, bool)):
+            assert first[0] == "error"
+        elif isinstance(value, str) and first[0] == "ok":
+            assert first[1] == Decimal(value.strip())
+
+
+def test_fast_builders_make_the_same_frozen_objects():
+    import dataclasses
+
+    from judging.rules.results import JudgeLine, Standing, judge_line, standing
+
+    card = {"a": Decimal("7.5")}
+    fast = judge_line("j", "p", card, Decimal("7.5"), True, True, False, frozenset({"a"}))
+    assert fast == JudgeLine("j", "p", card, Decimal("7.5"), True, True, False, frozenset({"a"}))
+    assert judge_line("j", "p", card, None, False) == JudgeLine("j", "p", card, None, False)
+    contestant = build_contest(contest_and_cards_example()).contestants[0]
+    args = (contestant, 1, Decimal("9.5"), {}, "r0", (), "first", "", ("best",))
+    assert standing(*args) == Standing(*args)
+    assert standing(*args[:5]) == Standing(*args[:5])
+    for obj, name in ((fast, "total"), (standing(*args), "rank")):
+        try:
+            setattr(obj, name, None)
+        except dataclasses.FrozenInstanceError:
+            pass
+        else:
+            raise AssertionError(f"{type(obj).__name__} built fast is not frozen")
+
+
+def contest_and_cards_example() -> dict:
+    return {
+        "contest": {"name": "example", "precision": 2},
+        "categories": [{"id": "k0"}],
+        "panels": [{"id": "p0", "weight": Decimal("1"), "rule": "trimmed"}],
+        "judges": [{"id": f"j{i}", "panel": "p0"} for i in range(3)],
+        "rounds": [{"id": "r0", "criteria": [{"id": "a", "max": 10, "step": Decimal("0.25")}]}],
+        "contestants": [{"id": "c0", "name": "A", "category": "k0"}],
+    }

@@ -31,11 +31,33 @@ def aggregate(values: list[Decimal], panel: Panel) -> tuple[Decimal | None, set[
             if panel.too_few == "incomplete":
                 return None, set(), f"{n} marks: too few to drop {t} highest and {t} lowest"
             return sum(values, Decimal(0)) / n, set(), f"{n} marks: too few to drop {t} highest and {t} lowest, plain mean"
-        order = sorted(range(n), key=lambda i: (values[i], i))
-        low = set(order[:t])
+        if t == 1:
+            # The common case, without sorting: the first lowest mark given, and the first
+            # highest given that is not that one (all marks equal: the next one).
+            low = values.index(min(values))
+            top = max(values)
+            high = values.index(top, low + 1) if values[low] == top else values.index(top)
+            a, b = (low, high) if low < high else (high, low)
+            kept = values[:a] + values[a + 1 : b] + values[b + 1 :]
+            return sum(kept, Decimal(0)) / len(kept), {low, high}, ""
+        # Stable sort: equal marks stay in the order given, so the lowest t are the first
+        # given among equals.
+        order = sorted(range(n), key=values.__getitem__)
+        dropped = set(order[:t])
         # Highest: among equals drop the first given that was not already dropped as lowest.
-        high = [i for i in sorted(range(n), key=lambda i: (-values[i], i)) if i not in low][:t]
-        dropped = set(low) | set(high)
+        # Walk down from the top one group of equal marks at a time; within a group the
+        # indexes are ascending (given order).
+        rest = order[t:]
+        end, wanted = len(rest), t
+        while wanted:
+            top = values[rest[end - 1]]
+            start = end - 1
+            while start > 0 and values[rest[start - 1]] == top:
+                start -= 1
+            group = rest[start:end][:wanted]
+            dropped.update(group)
+            wanted -= len(group)
+            end = start
         kept = [v for i, v in enumerate(values) if i not in dropped]
         return sum(kept, Decimal(0)) / len(kept), dropped, ""
     return sum(values, Decimal(0)) / n, set(), ""

@@ -40,8 +40,12 @@ def parse_decimal(value: object) -> Decimal:
     return result
 
 
+_QUANTA = {p: Decimal(1).scaleb(-p) for p in range(10)}  # every score is rounded: build them once
+
+
 def quantum(precision: int) -> Decimal:
-    return Decimal(1).scaleb(-precision)
+    q = _QUANTA.get(precision)
+    return q if q is not None else Decimal(1).scaleb(-precision)
 
 
 def round_to(value: Decimal, precision: int, mode: str) -> Decimal:

@@ -30,7 +30,7 @@ from judging.rules.decimals import round_to
 from judging.rules.errors import MarkError
 from judging.rules.model import Adjustment, Contest, Contestant, ManualAward, Round
 from judging.rules.ranking import rank, tie_break_value
-from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult
+from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult, standing
 from judging.rules.scoring import judged_round, points_round, with_adjustments
 from judging.rules.validate import check_card, check_cell, check_points, check_target
 
@@ -57,6 +57,11 @@ class Tabulator:
         self._results: dict[tuple[str, str], RoundResult] = {}
         self._round_ranks: dict[tuple[str, str], list[tuple[int, Contestant]]] = {}
         self._standings: dict[str, CategoryStandings] = {}
+        # Per contestant, what standings need from their own results alone: (contestant,
+        # reached, total, rounds, final adjustments) and the rank key. Kept across updates
+        # to others; not used with advancement, where who reached a round depends on others.
+        self._rows: dict[str, tuple] = {}
+        self._rank_keys: dict[str, tuple] = {}
         for adj in contest.adjustments if adjustments is None else adjustments:
             self.add_adjustment(adj)
         for award in contest.manual_awards if manual_awards is None else manual_awards:
@@ -74,6 +79,27 @@ class Tabulator:
         card = self.check_card(rid, cid, jid, scores)
         self._cards.setdefault((rid, cid), {})[jid] = card
         self._touch(rid, cid)
+
+    def _set_round_cards(self, rid: str, cards: Iterable[tuple[str, str, str, Mapping[str, object]]]) -> None:
+        """``set_card`` for each of many cards of one round (a full recompute), with the
+        caches invalidated once per contestant instead of once per card. Safe because one
+        round's cards never decide who takes part in that round. A bad card raises its
+        MarkError; the cards before it stay set, as with ``set_card`` one by one."""
+        touched: set[str] = set()
+        store = self._cards
+        try:
+            for card_rid, cid, jid, scores in cards:
+                if card_rid != rid:
+                    raise ValueError(f"card for round {card_rid!r} among the cards of round {rid!r}")
+                card = self.check_card(rid, cid, jid, scores)
+                held = store.get((rid, cid))
+                if held is None:
+                    held = store[(rid, cid)] = {}
+                held[jid] = card
+                touched.add(cid)
+        finally:
+            for cid in touched:
+                self._touch(rid, cid)
 
     def set_score(self, rid: str, cid: str, jid: str, criterion: str, value: object) -> None:
         """Set one cell of a card (paper ballots arrive cell by cell)."""
@@ -122,16 +148,20 @@ class Tabulator:
         self._standings.pop(contestant.category, None)
 
     def _check_participant(self, rnd: Round, contestant: Contestant) -> None:
+        if self.contest.combine != "advancement" or self._index[rnd.id] == 0:
+            return  # everyone takes part (see participants)
         if contestant.id not in self.participants(rnd.id, contestant.category):
             raise MarkError("not_advanced", f"{contestant.name} ({contestant.id}) did not advance to round {rnd.name}")
 
     def _touch(self, rid: str, cid: str) -> None:
         contestant = self.contest.contestant(cid)
         self._results.pop((rid, cid), None)
+        self._rows.pop(cid, None)
+        self._rank_keys.pop(cid, None)
         self._standings.pop(contestant.category, None)  # type: ignore[union-attr]
-        start = self._index[rid]
-        for later in self.contest.rounds[start:]:
-            self._round_ranks.pop((contestant.category, later.id), None)  # type: ignore[union-attr]
+        if self._round_ranks:
+            for later in self.contest.rounds[self._index[rid] :]:
+                self._round_ranks.pop((contestant.category, later.id), None)  # type: ignore[union-attr]
 
     # -- results ---------------------------------------------------------------------------
 
@@ -247,25 +277,39 @@ class Tabulator:
     def _compute_standings(self, category: str) -> CategoryStandings:
         contest = self.contest
         people = contest.in_category(category)
+        own = contest.combine != "advancement"  # rows depend on the contestant's own results
         rows = []  # (contestant, reached index, total, rounds, final adjustments)
         for c in people:
-            # Weighted rounds: everyone takes part in every round. Advancement: the last
-            # round this contestant was admitted to.
-            reached = len(contest.rounds) - 1
-            if contest.combine == "advancement":
-                reached = 0
-                for i, rnd in enumerate(contest.rounds):
-                    if c.id in self.participants(rnd.id, category):
-                        reached = i
-            rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
-            final_adjs = tuple(a for a in self._adjustments.get(c.id, ()) if not a.round)
-            total = self._total(c, reached, rounds, final_adjs)
-            rows.append((c, reached, total, rounds, final_adjs))
+            row = self._rows.get(c.id) if own else None
+            if row is None:
+                # Weighted rounds: everyone takes part in every round. Advancement: the last
+                # round this contestant was admitted to.
+                reached = len(contest.rounds) - 1
+                if not own:
+                    reached = 0
+                    for i, rnd in enumerate(contest.rounds):
+                        if c.id in self.participants(rnd.id, category):
+                            reached = i
+                rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
+                final_adjs = tuple(a for a in self._adjustments.get(c.id, ()) if not a.round)
+                total = self._total(c, reached, rounds, final_adjs)
+                row = (c, reached, total, rounds, final_adjs)
+                if own:
+                    self._rows[c.id] = row
+            rows.append(row)
         best = self._judge_best(category, contest.rounds)
-        ranked = rank(
-            [row for row in rows if row[2] is not None],
-            lambda row: (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break),
-        )
+        keep_keys = own and best is None  # highest_marks compares with the other contestants
+        keys = self._rank_keys
+
+        def rank_key(row: tuple) -> tuple:
+            key = keys.get(row[0].id) if keep_keys else None
+            if key is None:
+                key = (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break)
+                if keep_keys:
+                    keys[row[0].id] = key
+            return key
+
+        ranked = rank([row for row in rows if row[2] is not None], rank_key)
         ranks = {row[0].id: r for r, row in ranked}
         eligible = []
         previous_rank, erank = None, 0
@@ -279,15 +323,15 @@ class Tabulator:
         for c, reached, total, rounds, final_adjs in order:
             manual = self._manual.get(c.id)
             standings.append(
-                Standing(
-                    contestant=c,
-                    rank=ranks.get(c.id),
-                    total=total,
-                    rounds=rounds,
-                    reached=contest.rounds[reached].id,
-                    adjustments=final_adjs,
-                    award=manual.award if manual else tiers.get(c.id, ""),
-                    award_reason=manual.reason if manual else "",
+                standing(
+                    c,
+                    ranks.get(c.id),
+                    total,
+                    rounds,
+                    contest.rounds[reached].id,
+                    final_adjs,
+                    manual.award if manual else tiers.get(c.id, ""),
+                    manual.reason if manual else "",
                 )
             )
         singles = single_awards(contest, standings)
@@ -321,7 +365,7 @@ class Tabulator:
 def _with_singles(s: Standing, names: tuple[str, ...]) -> Standing:
     if not names:
         return s
-    return Standing(s.contestant, s.rank, s.total, s.rounds, s.reached, s.adjustments, s.award, s.award_reason, names)
+    return standing(s.contestant, s.rank, s.total, s.rounds, s.reached, s.adjustments, s.award, s.award_reason, names)
 
 
 def tabulate(
@@ -340,9 +384,9 @@ def tabulate(
         by_round.setdefault(pts[0], []).append(pts)
     # Round by round, so that who advanced is known before the next round's marks arrive.
     for rnd in contest.rounds:
-        for item in by_round.get(rnd.id, ()):
-            if rnd.kind == "points":
+        if rnd.kind == "points":
+            for item in by_round.get(rnd.id, ()):
                 tab.set_points(*item)
-            else:
-                tab.set_card(*item)
+        else:
+            tab._set_round_cards(rnd.id, by_round.get(rnd.id, ()))
     return tab

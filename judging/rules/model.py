@@ -52,6 +52,12 @@ class Criterion:
     step: Decimal
     factor: Decimal = Decimal(1)
 
+    def __post_init__(self) -> None:
+        # Marks already checked against this criterion, by the text they arrived as: a
+        # contest sees the same few hundred values again and again. Filled and read only by
+        # ``validate.check_value``; bounded there.
+        object.__setattr__(self, "_checked", {})
+
 
 @dataclass(frozen=True)
 class QuestionType:
@@ -85,11 +91,11 @@ class Round:
     start: Decimal = Decimal(0)  # points rounds: every team starts here
     questions: tuple[QuestionType, ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_criteria", {c.id: c for c in self.criteria})
+
     def criterion(self, cid: str) -> Criterion | None:
-        for c in self.criteria:
-            if c.id == cid:
-                return c
-        return None
+        return self._criteria.get(cid)  # type: ignore[attr-defined]
 
     def question(self, qid: str) -> QuestionType | None:
         for q in self.questions:
@@ -183,6 +189,10 @@ class Contest:
         object.__setattr__(self, "_rounds", {r.id: r for r in self.rounds})
         object.__setattr__(self, "_panels", {p.id: p for p in self.panels})
         object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
+        by_category: dict[str, list[Contestant]] = {}
+        for c in self.contestants:
+            by_category.setdefault(c.category, []).append(c)
+        object.__setattr__(self, "_by_category", {k: tuple(v) for k, v in by_category.items()})
         recused: dict[str, set[str]] = {}
         for c in self.contestants:
             out = recused.setdefault(c.id, set())
@@ -227,4 +237,4 @@ class Contest:
         ]
 
     def in_category(self, category: str) -> list[Contestant]:
-        return [c for c in self.contestants if c.category == category]
+        return list(self._by_category.get(category, ()))  # type: ignore[attr-defined]

@@ -11,15 +11,12 @@ T = TypeVar("T")
 ZERO = Decimal(0)
 
 
-def _key(value: Decimal | None) -> tuple[bool, Decimal]:
-    return (value is not None, value if value is not None else ZERO)
-
-
 def rank(items: Sequence[T], keys: Callable[[T], tuple[Decimal | None, ...]]) -> list[tuple[int, T]]:
     """Order items best first by their keys (higher is better, None lowest) and give
     competition ranks: equal keys share a rank and the next rank skips (1, 1, 3).
-    Items with equal keys keep their given order."""
-    keyed = [(tuple(_key(v) for v in keys(item)), item) for item in items]
+    Items with equal keys keep their given order. A key compares as (present, value), so
+    None sorts below every number."""
+    keyed = [(tuple([(v is not None, ZERO if v is None else v) for v in keys(item)]), item) for item in items]
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     out: list[tuple[int, T]] = []
     previous = None
@@ -42,10 +39,10 @@ def tie_break_value(
     in the category (``judge_best`` maps (round, judge) to that highest total).
     """
     kind, _, arg = key.partition(":")
-    ordered = list(rounds.values())[::-1]
     if kind == "round":
         result = rounds.get(arg)
         return result.final if result else None
+    ordered = list(rounds.values())[::-1]
     if kind == "panel":
         for result in ordered:
             panel = result.panel(arg)

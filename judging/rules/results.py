@@ -22,6 +22,39 @@ class JudgeLine:
     dropped_criteria: frozenset[str] = frozenset()  # trimmed away (per-criterion aggregation)
 
 
+_new = object.__new__
+_judge, _panel, _scores, _total, _counted, _dropped, _shadow, _dropped_criteria = (
+    JudgeLine.__dict__[f].__set__
+    for f in ("judge", "panel", "scores", "total", "counted", "dropped", "shadow", "dropped_criteria")
+)
+assert len(JudgeLine.__slots__) == 8, "judge_line sets every field of JudgeLine"  # type: ignore[attr-defined]
+
+
+def judge_line(
+    judge: str,
+    panel: str,
+    scores: dict[str, Decimal],
+    total: Decimal | None,
+    counted: bool,
+    dropped: bool = False,
+    shadow: bool = False,
+    dropped_criteria: frozenset[str] = frozenset(),
+) -> JudgeLine:
+    """``JudgeLine(...)``, built at half the cost: the frozen dataclass's ``__init__`` sets
+    each field through ``object.__setattr__``, and a full tabulation builds one line per card
+    (12,000 in the teaching contest). Same fields, same object; the class stays frozen."""
+    line = _new(JudgeLine)
+    _judge(line, judge)
+    _panel(line, panel)
+    _scores(line, scores)
+    _total(line, total)
+    _counted(line, counted)
+    _dropped(line, dropped)
+    _shadow(line, shadow)
+    _dropped_criteria(line, dropped_criteria)
+    return line
+
+
 @dataclass(frozen=True, slots=True)
 class CriterionLine:
     """A panel's aggregate of one criterion (per-criterion aggregation)."""
@@ -88,6 +121,41 @@ class Standing:
     award: str = ""  # prize tier or manual award
     award_reason: str = ""
     single_awards: tuple[str, ...] = ()
+
+
+_s_contestant, _s_rank, _s_total, _s_rounds, _s_reached, _s_adjustments, _s_award, _s_award_reason, _s_singles = (
+    Standing.__dict__[f].__set__
+    for f in (
+        "contestant", "rank", "total", "rounds", "reached", "adjustments", "award", "award_reason", "single_awards"
+    )
+)
+assert len(Standing.__slots__) == 9, "standing sets every field of Standing"  # type: ignore[attr-defined]
+
+
+def standing(
+    contestant: Contestant,
+    rank: int | None,
+    total: Decimal | None,
+    rounds: dict[str, RoundResult],
+    reached: str,
+    adjustments: tuple[Adjustment, ...] = (),
+    award: str = "",
+    award_reason: str = "",
+    single_awards: tuple[str, ...] = (),
+) -> Standing:
+    """``Standing(...)`` built like ``judge_line``: every update rebuilds its category's
+    standings, one per contestant."""
+    s = _new(Standing)
+    _s_contestant(s, contestant)
+    _s_rank(s, rank)
+    _s_total(s, total)
+    _s_rounds(s, rounds)
+    _s_reached(s, reached)
+    _s_adjustments(s, adjustments)
+    _s_award(s, award)
+    _s_award_reason(s, award_reason)
+    _s_singles(s, single_awards)
+    return s
 
 
 @dataclass(frozen=True, slots=True)

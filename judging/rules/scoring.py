@@ -15,7 +15,7 @@ from decimal import Decimal
 from judging.rules.aggregate import aggregate
 from judging.rules.decimals import round_to
 from judging.rules.model import Contest, Contestant, Judge, Panel, Round
-from judging.rules.results import CriterionLine, JudgeLine, PanelResult, PointsLine, RoundResult
+from judging.rules.results import CriterionLine, JudgeLine, PanelResult, PointsLine, RoundResult, judge_line
 
 ZERO = Decimal(0)
 
@@ -90,21 +90,31 @@ def _cards(rnd: Round, panel: Panel, judges: list[Judge], cards: Cards, r) -> tu
     lines = []
     counted = set()
     crits = rnd.criteria
+    n = len(crits)
+    # Marks taken as they are when nothing multiplies or rounds them (a factor of exactly 1:
+    # 1.0 would change how the product is written).
+    plain = "product" not in rnd.round_at and all(str(c.factor) == "1" for c in crits)
+    ids = [c.id for c in crits]
+    pid = panel.id
     for judge in judges:
         card = cards.get(judge.id)
         if card is None:
             continue
-        complete = len(card) == len(crits)
-        total = sum((r(card[c.id] * c.factor, "product") for c in crits), ZERO) if complete else None
-        ok = complete and not judge.shadow
+        if len(card) != n:
+            total = None
+        elif plain:
+            total = sum(map(card.__getitem__, ids), ZERO)
+        else:
+            total = sum((r(card[c.id] * c.factor, "product") for c in crits), ZERO)
+        ok = total is not None and not judge.shadow
         if ok:
             counted.add(judge.id)
-        lines.append(JudgeLine(judge.id, panel.id, card, total, ok, False, judge.shadow))
+        lines.append(judge_line(judge.id, pid, card, total, ok, False, judge.shadow))
     return lines, counted
 
 
 def _drop(line: JudgeLine) -> JudgeLine:
-    return JudgeLine(line.judge, line.panel, line.scores, line.total, line.counted, True, line.shadow)
+    return judge_line(line.judge, line.panel, line.scores, line.total, line.counted, True, line.shadow)
 
 
 def _per_criterion(rnd: Round, panel: Panel, lines: list[JudgeLine], r):
@@ -131,7 +141,7 @@ def _per_criterion(rnd: Round, panel: Panel, lines: list[JudgeLine], r):
         total = None if total is None else total + product
     if drops:
         lines = [
-            JudgeLine(ln.judge, ln.panel, ln.scores, ln.total, ln.counted, False, ln.shadow, frozenset(drops[i]))
+            judge_line(ln.judge, ln.panel, ln.scores, ln.total, ln.counted, False, ln.shadow, frozenset(drops[i]))
             if i in drops
             else ln
             for i, ln in enumerate(lines)

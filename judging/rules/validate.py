@@ -50,7 +50,17 @@ def _criterion(rnd: Round, criterion: str) -> Criterion:
     return found
 
 
+CHECKED_LIMIT = 4096  # distinct texts remembered per criterion
+
+
 def check_value(crit: Criterion, value: object) -> Decimal:
+    # Text already checked for this criterion gives the same mark (only exact str: a float
+    # or a bool must still be refused, and they hash like the Decimal they equal).
+    text = value if type(value) is str else None
+    if text is not None:
+        mark = crit._checked.get(text)  # type: ignore[attr-defined]
+        if mark is not None:
+            return mark
     try:
         mark = parse_decimal(value)
     except ValueError as e:
@@ -59,6 +69,8 @@ def check_value(crit: Criterion, value: object) -> Decimal:
         raise MarkError("out_of_range", f"{crit.name}: {mark} is outside {crit.min}..{crit.max}")
     if not on_step(mark, crit.min, crit.step):
         raise MarkError("off_step", f"{crit.name}: {mark} is not on a step of {crit.step} from {crit.min}")
+    if text is not None and len(crit._checked) < CHECKED_LIMIT:  # type: ignore[attr-defined]
+        crit._checked[text] = mark  # type: ignore[attr-defined]
     return mark
 
 
@@ -71,16 +83,18 @@ def check_card(
     contest: Contest, rnd: Round, contestant: Contestant, jid: str, scores: Mapping[str, object]
 ) -> dict[str, Decimal]:
     """A whole card: one valid mark for every criterion of the round, nothing else."""
-    if not isinstance(scores, Mapping):
+    if type(scores) is not dict and not isinstance(scores, Mapping):
         raise MarkError("bad_card", "a card maps each criterion to a mark")
     card: dict[str, Decimal] = {}
+    by_id = rnd._criteria  # type: ignore[attr-defined]
     for key, value in scores.items():
-        crit = _criterion(rnd, key)
+        crit = by_id.get(key) or _criterion(rnd, key)
         if crit.id in card:
             raise MarkError("duplicate_criterion", f"{crit.name} is marked twice")
-        card[crit.id] = check_value(crit, value)
-    missing = [c.name for c in rnd.criteria if c.id not in card]
-    if missing:
+        mark = crit._checked.get(value) if type(value) is str else None  # type: ignore[attr-defined]
+        card[crit.id] = mark if mark is not None else check_value(crit, value)
+    if len(card) != len(rnd.criteria):  # keys are distinct criteria of the round
+        missing = [c.name for c in rnd.criteria if c.id not in card]
         raise MarkError("missing_criterion", f"no mark for {', '.join(missing)}")
     return card
 
