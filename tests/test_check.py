@@ -107,6 +107,15 @@ def test_step_that_does_not_divide_the_range(speech, capsys):
     assert line == f"{toml}:{line_of(text, 'step = 0.03')}: rounds[0].step: step 0.03 does not divide the range 0..100"
 
 
+def test_misspelt_key_is_reported_not_ignored(speech, capsys):
+    # A typo would otherwise fall back silently to the default (here: 2 decimals).
+    toml = speech / "contest.toml"
+    text = edit(toml, "precision = 2", "precison = 3")
+    (line,) = run_check(toml, capsys)
+    assert line.startswith(f"{toml}:{line_of(text, 'precison = 3')}: contest.precison: unknown key (known keys here: ")
+    assert "precision" in line
+
+
 def test_roster_row_without_a_category(speech, capsys):
     roster = speech / "roster.csv"
     edit(roster, "S03,史轩,首都机场集团,final,19", "S03,史轩,首都机场集团,,19")

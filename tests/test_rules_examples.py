@@ -548,6 +548,29 @@ def test_advancement(carry_over, expected_totals, expected_ranks):
     assert "did not advance" in e.value.message
 
 
+def test_finalists_stand_on_the_preliminary_until_scored_in_the_final():
+    # Mid-final: only A has been scored in the final (60). B and C, admitted to the final,
+    # stand on their preliminary 85 until their final result is complete; D (70) below them.
+    # Reaching the final outranks any preliminary score, so A (60, final) is 1st.
+    tab = tabulate(advancement(), cards("pre", PRE) + cards("fin", {"A": same(60)}))
+    assert ranks(tab) == {"A": 1, "B": 2, "C": 2, "D": 4}
+    assert tab.standing("B").reached == "pre" and tab.standing("A").reached == "fin"
+    for j in ("j1", "j2", "j3"):
+        tab.set_card("fin", "B", j, {"total": "66"})
+    assert ranks(tab) == {"B": 1, "A": 2, "C": 3, "D": 4}
+
+
+def test_a_result_handed_out_does_not_change_under_a_later_cell():
+    contest = advancement()
+    tab = Tabulator(contest)
+    for j in ("j1", "j2", "j3"):
+        tab.set_score("pre", "A", j, "", "90")
+    before = tab.round_result("pre", "A")
+    tab.set_score("pre", "A", "j1", "", "50")
+    assert before.panels[0].judges[0].scores == {"total": D("90")}
+    assert tab.round_result("pre", "A").panels[0].judges[0].scores == {"total": D("50")}
+
+
 def test_tie_at_the_advancement_cut_broken_by_a_tie_break():
     # With raw_mean as tie-break: B 80, 85, 90 -> trimmed 85, raw mean 85
     #                             C 84, 85, 85 -> trimmed 85, raw mean 84.67

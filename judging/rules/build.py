@@ -39,6 +39,18 @@ TOTAL = "total"  # the implicit criterion of a round scored as one total per jud
 class _Errors:
     def __init__(self) -> None:
         self.items: list[ContestError] = []
+        self.readers: list[_Reader] = []
+
+    def unknown_keys(self) -> None:
+        """A misspelt key would silently fall back to its default: report it instead.
+        Roster rows (which carry ``__where__``) may have extra columns of the organisers' own."""
+        for reader in self.readers:
+            if reader.where:
+                continue
+            for key in reader.data:
+                if key not in reader.read:
+                    known = ", ".join(sorted(k for k in reader.read if k != "__where__"))
+                    self.add(reader.sub(key), f"unknown key (known keys here: {known})")
 
     def add(self, path: str, message: str, where: tuple[str, int] | None = None) -> None:
         if where:
@@ -58,6 +70,12 @@ class _Reader:
             errors.add(path, f"expected a table, got {_kind(data)}")
             data = {}
         self.data = data
+        self.read: set[str] = {"__where__"}
+        errors.readers.append(self)
+
+    def mark(self, *keys: str) -> None:
+        """Keys this table reads directly rather than through a typed accessor."""
+        self.read.update(keys)
 
     def err(self, key: str, message: str) -> None:
         self.errors.add(self.sub(key), message, self.where)
@@ -66,6 +84,7 @@ class _Reader:
         return f"{self.path}.{key}" if self.path else key
 
     def str(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str:
+        self.read.add(key)
         value = self.data.get(key, default)
         if value is None:
             self.err(key, "is required" + (f" (one of {', '.join(choices)})" if choices else ""))
@@ -82,6 +101,7 @@ class _Reader:
         return value
 
     def int(self, key: str, default: int | None = None, *, low: int = 0) -> int | None:
+        self.read.add(key)
         value = self.data.get(key, default)
         if value is None:
             return None
@@ -96,6 +116,7 @@ class _Reader:
         return value
 
     def dec(self, key: str, default: Decimal | None = None) -> Decimal | None:
+        self.read.add(key)
         value = self.data.get(key, default)
         if value is None:
             return None
@@ -106,6 +127,7 @@ class _Reader:
             return default
 
     def bool(self, key: str, default: bool = False) -> bool:
+        self.read.add(key)
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.err(key, f"expected true or false, got {value!r}")
@@ -113,6 +135,7 @@ class _Reader:
         return value
 
     def list(self, key: str) -> list[Any]:
+        self.read.add(key)
         value = self.data.get(key, [])
         if not isinstance(value, list):
             self.err(key, f"expected a list, got {_kind(value)}")
@@ -145,6 +168,9 @@ def build_contest(data: dict[str, Any]) -> Contest:
     errors = _Errors()
     top = _Reader(data, "", errors)
     head = _Reader(data.get("contest", {}), "contest", errors)
+    top.mark("contest", "stages", "ranking", "awards", "live")
+    head.mark("roster")  # read by the file loader
+    recuse_same_unit = head.bool("recuse_same_unit", False)
     name = head.str("name")
     language = head.str("language", "zh", choices=("zh", "en"))
     precision = head.int("precision", 2) or 0
@@ -277,6 +303,7 @@ def build_contest(data: dict[str, Any]) -> Contest:
         manual.append(m)
 
     units = None
+    awards.mark("units")
     if "units" in awards.data:
         r = _Reader(awards.data["units"], "awards.units", errors)
         units = UnitStanding(
@@ -286,6 +313,8 @@ def build_contest(data: dict[str, Any]) -> Contest:
         )
 
     live = _Reader(data.get("live", {}), "live", errors)
+    auto_reveal = live.bool("auto_reveal", False)
+    errors.unknown_keys()
     if errors.items:
         raise ContestInvalid(errors.items)
     return Contest(
@@ -301,7 +330,7 @@ def build_contest(data: dict[str, Any]) -> Contest:
         combine=combine,
         carry_over=carry_over,
         recusals=tuple(recusals),
-        recuse_same_unit=top.data.get("contest", {}).get("recuse_same_unit", False) is True,
+        recuse_same_unit=recuse_same_unit,
         adjustments=tuple(adjustments),
         tie_break=tie_break,
         tiers=tuple(tiers),
@@ -310,7 +339,7 @@ def build_contest(data: dict[str, Any]) -> Contest:
         single_awards=tuple(singles),
         manual_awards=tuple(manual),
         units=units,
-        auto_reveal=live.bool("auto_reveal", False),
+        auto_reveal=auto_reveal,
     )
 
 
@@ -395,6 +424,7 @@ def _round(r: _Reader, panel_ids: list[str]) -> Round:
                 criteria.append(_criterion(r, TOTAL))
         _unique(r.errors, r.sub("criteria"), [(c.id, None) for c in criteria], "criterion")
     else:
+        r.mark("questions")
         qs = r.data.get("questions", {})
         if not isinstance(qs, dict) or not qs:
             r.err("questions", "a points round lists its question types, e.g. buzzer = { correct = 10, wrong = -10 }")
@@ -418,6 +448,7 @@ def _round(r: _Reader, panel_ids: list[str]) -> Round:
             )
     panels = r.strs("panels") or (tuple(panel_ids) if kind == "judged" else ())
     weights = {}
+    r.mark("panel_weights")
     given = r.data.get("panel_weights") or {}
     if not isinstance(given, dict):
         r.err("panel_weights", f"expected a table of panel = weight, got {_kind(given)}")
@@ -477,6 +508,7 @@ def _check_round(errors: _Errors, path: str, rnd: Round, panels: dict[str, Panel
 
 def _contestant(r: _Reader, index: int) -> Contestant:
     cid = r.str("id")
+    r.mark("members")
     members = r.data.get("members", ())
     if isinstance(members, str):
         members = [m.strip() for m in members.replace("；", ";").replace("、", ";").split(";") if m.strip()]

@@ -16,7 +16,9 @@ Rules decided here (worked examples in tests/test_rules_examples.py):
   that the tie-breaks leave at the cut is not split: everyone sharing the last advancing
   rank goes on, so more than ``advance`` may. Contestants eliminated earlier rank below
   everyone who reached a later round, whatever their score; ``carry_over`` makes a round's
-  standing the sum of the rounds so far instead of that round alone.
+  standing the sum of the rounds so far instead of that round alone. A contestant admitted
+  to a round stands on the round before until they have a complete result in it, so the
+  standings stay meaningful while a round is being scored.
 - Contestants without a complete total are unranked and listed after the ranked.
 """
 
@@ -106,7 +108,9 @@ class Tabulator:
         rnd, contestant = check_target(self.contest, rid, cid, jid)
         self._check_participant(rnd, contestant)
         crit, mark = check_cell(self.contest, rnd, criterion, value)
-        self._cards.setdefault((rid, cid), {}).setdefault(jid, {})[crit] = mark
+        cards = self._cards.setdefault((rid, cid), {})
+        # A new dict, never an edit: results already handed out hold the old card.
+        cards[jid] = {**cards.get(jid, {}), crit: mark}
         self._touch(rid, cid)
 
     def remove_card(self, rid: str, cid: str, jid: str) -> None:
@@ -286,9 +290,13 @@ class Tabulator:
                 # round this contestant was admitted to.
                 reached = len(contest.rounds) - 1
                 if not own:
+                    # A later round counts once this contestant has a result in it: while a
+                    # round is still being scored, its participants stand on the round before.
                     reached = 0
                     for i, rnd in enumerate(contest.rounds):
-                        if c.id in self.participants(rnd.id, category):
+                        if c.id in self.participants(rnd.id, category) and (
+                            i == 0 or self.round_result(rnd.id, c.id).complete
+                        ):
                             reached = i
                 rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
                 final_adjs = tuple(a for a in self._adjustments.get(c.id, ()) if not a.round)

@@ -3,7 +3,8 @@
 Rounding placements (``round.round_at``), all at the contest precision and rounding mode:
 - "criterion": a panel's aggregate of one criterion (per-criterion aggregation only);
 - "product": every product, a mark or aggregate times its factor and a panel score times
-  its weight;
+  its weight; a factor or weight of exactly 1 makes no product, so a judge's own mark is
+  never rounded;
 - "panel": each panel's score;
 - "end": the round score. The round score is always rounded, listed or not.
 """
@@ -55,7 +56,7 @@ def judged_round(
                 lines = [_drop(line) if i in gone else line for i, line in enumerate(lines)]
         if score is not None:
             score = r(score, "panel")
-        weighted = r(score * weight, "product") if score is not None else None
+        weighted = None if score is None else r(score * weight, "product") if weight != 1 else score
         if with_criteria:
             _add_criterion_scores(criterion_scores, rnd, panel, weight, lines)
         results.append(
@@ -105,7 +106,7 @@ def _cards(rnd: Round, panel: Panel, judges: list[Judge], cards: Cards, r) -> tu
         elif plain:
             total = sum(map(card.__getitem__, ids), ZERO)
         else:
-            total = sum((r(card[c.id] * c.factor, "product") for c in crits), ZERO)
+            total = sum((r(card[c.id] * c.factor, "product") if c.factor != 1 else card[c.id] for c in crits), ZERO)
         ok = total is not None and not judge.shadow
         if ok:
             counted.add(judge.id)
@@ -136,7 +137,7 @@ def _per_criterion(rnd: Round, panel: Panel, lines: list[JudgeLine], r):
             total = None
             continue
         score = r(score, "criterion")
-        product = r(score * c.factor, "product")
+        product = r(score * c.factor, "product") if c.factor != 1 else score
         crit_lines.append(CriterionLine(c.id, score, c.factor, product))
         total = None if total is None else total + product
     if drops:
