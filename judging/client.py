@@ -10,6 +10,7 @@ update's epoch or sequence number shows it missed something.
 from __future__ import annotations
 
 import asyncio
+import ssl as ssl_module
 import json
 import logging
 import os
@@ -78,6 +79,7 @@ class Client:
         on_change: Callable[[set[str]], None] | None = None,
         backoff: tuple[float, float] = (0.2, 5.0),
         open_timeout: float = 5.0,
+        ssl: "ssl_module.SSLContext | None" = None,
     ):
         self.url = url
         self.token = token
@@ -86,6 +88,7 @@ class Client:
         self.on_change = on_change
         self.backoff = backoff
         self.open_timeout = open_timeout
+        self.ssl = ssl  # for wss:// with a private CA; None uses the system's trust store
         self.state: dict[str, Any] = {}
         self.role = ""
         self.judge = ""
@@ -142,6 +145,7 @@ class Client:
             try:
                 async with connect(
                     self.url, additional_headers=headers, open_timeout=self.open_timeout, max_size=16 * 2**20,
+                    **({"ssl": self.ssl} if self.ssl is not None else {}),
                     compression=None,
                 ) as ws:
                     self._ws = ws
