@@ -56,7 +56,8 @@ def standings_data(tab: Tabulator) -> dict[str, Any]:
     }
 
 
-def _standing(s: Standing, p: int) -> dict[str, Any]:
+def standing_row(s: Standing, p: int) -> dict[str, Any]:
+    """One contestant's line of the standings: what every output and view shows."""
     c = s.contestant
     return {
         "rank": s.rank,
@@ -66,7 +67,14 @@ def _standing(s: Standing, p: int) -> dict[str, Any]:
         "members": list(c.members),
         "total": fmt(s.total, p) if s.total is not None else None,
         "award": s.award,
+        "award_kind": "manual" if s.award_reason else "tier" if s.award else "",
         "single_awards": list(s.single_awards),
+    }
+
+
+def _standing(s: Standing, p: int) -> dict[str, Any]:
+    return {
+        **standing_row(s, p),
         "reached": s.reached,
         "rounds": {rid: fmt(r.final, p) if r.final is not None else None for rid, r in s.rounds.items()},
         "adjustments": [

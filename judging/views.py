@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from judging.live import LiveState
+from judging.report import standing_row
 from judging.rules.decimals import fmt
 from judging.rules.engine import Tabulator
 from judging.rules.results import RoundResult
@@ -46,19 +47,7 @@ def standings_section(tab: Tabulator, category: str, only_ranked: bool) -> list[
     for s in tab.standings(category).standings:
         if only_ranked and s.rank is None:
             continue
-        c = s.contestant
-        out.append(
-            {
-                "rank": s.rank,
-                "contestant": c.id,
-                "name": c.name,
-                "unit": c.unit,
-                "members": list(c.members),
-                "total": fmt(s.total, p) if s.total is not None else None,
-                "award": s.award,
-                "single_awards": list(s.single_awards),
-            }
-        )
+        out.append(standing_row(s, p))
     return out
 
 
