@@ -104,7 +104,6 @@ class JudgingServer:
         self._closing: set[asyncio.Future] = set()
         self._server: Any = None
         self.state = replay(contest, store, store.get_meta("contest_hash"), self.hash)
-        self._tokens = store.valid_tokens()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -133,9 +132,6 @@ class JudgingServer:
             await self._server.wait_closed()
         self._writer.shutdown(wait=True)
 
-    def reload_tokens(self) -> None:
-        self._tokens = self.store.valid_tokens()
-
     # -- authentication --------------------------------------------------------------------
 
     async def _authenticate(self, connection: ServerConnection, request: Any) -> Any:
@@ -146,8 +142,8 @@ class JudgingServer:
         scheme, _, token = header.partition(" ")
         # `judging tokens` may have reissued (revoked) tokens while we run: read the grants
         # again, through the store's one writer thread, rather than trust a copy from startup.
-        self._tokens = await asyncio.get_running_loop().run_in_executor(self._writer, self.store.valid_tokens)
-        found = self._tokens.get(token_hash(token.strip())) if scheme.lower() == "bearer" else None
+        tokens = await asyncio.get_running_loop().run_in_executor(self._writer, self.store.valid_tokens)
+        found = tokens.get(token_hash(token.strip())) if scheme.lower() == "bearer" else None
         if found is not None and found[1] == "judge" and self.contest.judge(found[0].split(":", 1)[1]) is None:
             found = None  # a token for a judge this contest file no longer has
         if found is None:
