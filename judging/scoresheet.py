@@ -15,6 +15,7 @@ from judging.rules.decimals import parse_decimal
 from judging.rules.engine import Tabulator
 from judging.rules.errors import MarkError
 from judging.rules.model import Adjustment, Contest
+from judging.rules.analytics import missing_marks  # noqa: F401  (pure, so it lives in the rules; imported from here too)
 
 SCORE_COLUMNS = ("contestant", "judge", "criterion", "score")
 ADJUSTMENT_COLUMNS = ("contestant", "points", "reason")
@@ -123,23 +124,6 @@ def _describe(ident: tuple[str, str, str, str]) -> str:
     rid, cid, jid, crit = ident
     parts = [f"round {rid}", f"contestant {cid}"] + ([f"judge {jid}"] if jid else []) + [f"item {crit}"]
     return ", ".join(parts)
-
-
-def missing_marks(tab: Tabulator) -> list[str]:
-    """Judges expected to score who have no complete card, per contestant and round."""
-    out = []
-    contest = tab.contest
-    for rnd in contest.rounds:
-        if rnd.kind != "judged":
-            continue
-        for c in contest.contestants:
-            if c.id not in tab.participants(rnd.id, c.category):
-                continue
-            result = tab.round_result(rnd.id, c.id)
-            for panel in result.panels:
-                for jid in panel.missing:
-                    out.append(f"{c.id} {c.name}: no complete card from judge {jid} in round {rnd.id}")
-    return out
 
 
 def tabulate_files(contest: Contest, scores: Path, adjustments: Path | None = None) -> tuple[Tabulator, SheetReport]:
