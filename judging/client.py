@@ -206,7 +206,7 @@ class Client:
                 self.outbox.remove(msg.id)
                 self._resolve(msg.id, msg)
                 self._changed({"outbox"})
-            case p.Done():
+            case p.Done() | p.Preview():
                 self._resolve(msg.id, msg)
             case p.Error():
                 self.errors.append(msg)
@@ -277,6 +277,10 @@ class Client:
             raise ServerError("offline", "not connected to the server")
         async with asyncio.timeout(timeout):
             return await future
+
+    async def preview(self, timeout: float = 5.0, **data: Any) -> p.Preview:
+        """A correction's effect on the standings, before making it (raises ServerError)."""
+        return await self.control("preview", timeout=timeout, **data)  # type: ignore[return-value]
 
     async def send_raw(self, frame: str | bytes) -> None:
         """Send a frame as is (tests of the server's door)."""

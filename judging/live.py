@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from judging.quiz import Quiz
 from judging.rules.decimals import parse_decimal
 from judging.rules.engine import Tabulator
 from judging.rules.errors import MarkError
@@ -52,7 +53,11 @@ class LiveState:
         self._published_adjustments: dict[str, int] = {}
         self.last_reveal: Key | None = None
         self.connected: dict[str, str] = {}  # judge -> time last connected
+        self.quiz = Quiz(contest)
+        self._public_points: dict[Key, set[str]] = {}  # question keys copied to the public tabulator
+        self.ceremony: int | None = None  # prize-ceremony stages shown; None: no ceremony
         self.seq = 0
+        self._enter_round()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -69,14 +74,24 @@ class LiveState:
     def open_now(self) -> list[str]:
         return [cid for cid in self.order if self.status_of(self.round, cid) == "open"]
 
+    def points_round(self) -> bool:
+        return self.contest.round(self.round).kind == "points"  # type: ignore[union-attr]
+
     # -- checks ----------------------------------------------------------------------------
 
     def check(self, kind: str, actor: str, data: dict[str, Any]) -> Any:
-        """Raise FlowError/MarkError if the event may not happen; a mark returns its checked card."""
+        """Raise FlowError/MarkError if the event may not happen; a mark returns its checked
+        card, a quiz action the data to log (defaults such as the current question filled in)."""
         handler = getattr(self, f"_check_{kind}", None)
         if handler is None:
             raise FlowError("unknown_action", f"unknown action {kind!r}")
         return handler(actor, data)
+
+    def prepare(self, kind: str, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Check an action and return the event data to log: complete, so that replaying the
+        log never depends on state such as "the current question" at the time."""
+        checked = self.check(kind, actor, data)
+        return checked if kind in ("question", "points", "undo") else data
 
     def _contestants(self, data: dict[str, Any]) -> list[str]:
         ids = data.get("contestants")
@@ -126,6 +141,8 @@ class LiveState:
         ids = [r.id for r in self.contest.rounds]
         if ids.index(self.round) == len(ids) - 1:
             raise FlowError("last_round", "this is the last round")
+        if self.points_round():
+            return  # a quiz round is over when the host says so: every award is already counted
         busy = [cid for (rid, cid), s in self.status.items() if rid == self.round and s in ("open", "closed")]
         if busy:
             raise FlowError("bad_status", f"lock every contestant first: {', '.join(busy)} still being scored")
@@ -178,6 +195,36 @@ class LiveState:
             raise FlowError("bad_request", "name the award")
         _reason(data)
 
+    def _check_ceremony(self, actor: str, data: dict[str, Any]) -> None:
+        from judging.ceremony import ceremony_stages
+
+        step = data.get("step")
+        if step is None:
+            return
+        steps = len(ceremony_stages(self.public))
+        if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= steps:
+            raise FlowError("bad_request", f"the ceremony has steps 0 to {steps}; got {step!r}")
+
+    def _quiz_round(self):
+        rnd = self.contest.round(self.round)
+        if rnd.kind != "points":  # type: ignore[union-attr]
+            raise FlowError("not_points_round", f"round {rnd.name} is scored by judges, not by points")  # type: ignore[union-attr]
+        return rnd
+
+    def _check_question(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+        return self.quiz.check_question(self._quiz_round(), data)
+
+    def _check_points(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+        rnd = self._quiz_round()
+        out = self.quiz.check_points(rnd, data)
+        c = self.contest.contestant(out["contestant"])
+        if c.id not in self.tab.participants(rnd.id, c.category):  # type: ignore[union-attr]
+            raise FlowError("not_advanced", f"{c.name} ({c.id}) did not advance to this round")  # type: ignore[union-attr]
+        return out
+
+    def _check_undo(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+        return self.quiz.check_undo(self._quiz_round().id, data)
+
     def _check_judge_connected(self, actor: str, data: dict[str, Any]) -> None:
         pass
 
@@ -190,7 +237,11 @@ class LiveState:
         """Apply a logged event; returns the view sections it changed."""
         self.seq = event["seq"]
         kind, data = event["kind"], event["data"]
-        return getattr(self, f"_apply_{kind}")(event, data)
+        changed = getattr(self, f"_apply_{kind}")(event, data)
+        if any(name.startswith("standings:") for name in changed):
+            # Both are built from the public standings.
+            changed |= {"units", "ceremony"}
+        return changed
 
     def _set_status(self, data: dict[str, Any], status: str) -> set[str]:
         for cid in data["contestants"]:
@@ -243,12 +294,33 @@ class LiveState:
                     self.public.set_card(rnd.id, cid, jid, card)
                 except MarkError:
                     pass  # an earlier round not yet revealed decides who advanced; shown once it is
+        for rnd in self.contest.rounds:
+            if rnd.kind == "points" and (rnd.id, cid) in self.revealed:
+                self._publish_points(rnd.id, cid)
         mine = [a for a in self.adjustments if a.contestant == cid]
         for adj in mine[self._published_adjustments.get(cid, 0) :]:
             self.public.add_adjustment(adj)
         self._published_adjustments[cid] = len(mine)
         if cid in self.manual:
             self.public.set_manual_award(self.manual[cid])
+
+    def _enter_round(self) -> None:
+        # A quiz is played in the open: every team's running total is public from the start.
+        if self.points_round():
+            for cat in self.contest.categories:
+                for cid in self.tab.participants(self.round, cat.id):
+                    self.revealed.add((self.round, cid))
+
+    def _publish_points(self, rid: str, cid: str) -> None:
+        standing = self.quiz.standing(rid, cid)
+        shown = self._public_points.setdefault((rid, cid), set())
+        for key in shown - set(standing):
+            self.public.remove_points(rid, cid, key)
+        for key, award in standing.items():
+            if key not in shown:
+                self.public.set_points(rid, cid, key, award.type, award.points)
+        shown.clear()
+        shown.update(standing)
 
     def _apply_freeze(self, event, data) -> set[str]:
         self.frozen = True
@@ -264,6 +336,7 @@ class LiveState:
     def _apply_next_round(self, event, data) -> set[str]:
         ids = [r.id for r in self.contest.rounds]
         self.round = ids[ids.index(self.round) + 1]
+        self._enter_round()
         return {"round", "status", "progress"}
 
     def _apply_order(self, event, data) -> set[str]:
@@ -314,12 +387,58 @@ class LiveState:
             changed.add(f"standings:{category}")
         return changed
 
+    def _apply_ceremony(self, event, data) -> set[str]:
+        self.ceremony = data.get("step")
+        return {"ceremony"}
+
+    def _apply_question(self, event, data) -> set[str]:
+        self.quiz.apply_question(self.round, data)
+        return {"quiz"}
+
+    def _apply_points(self, event, data) -> set[str]:
+        award = self.quiz.apply_points(event["seq"], data)
+        self.tab.set_points(award.round, award.contestant, award.key, award.type, award.points)
+        return self._quiz_changed(award.round, award.contestant)
+
+    def _apply_undo(self, event, data) -> set[str]:
+        award = self.quiz.apply_undo(data)
+        self.tab.remove_points(award.round, award.contestant, award.key)
+        return self._quiz_changed(award.round, award.contestant)
+
+    def _quiz_changed(self, rid: str, cid: str) -> set[str]:
+        # Awards are shown at once: in a quiz the running total is the show.
+        self.revealed.add((rid, cid))
+        self._publish_or_hold(cid)
+        category = self.contest.contestant(cid).category  # type: ignore[union-attr]
+        changed = {"quiz", "status", f"private:{category}"}
+        if not self.frozen:
+            changed.add(f"standings:{category}")
+        return changed
+
     def _apply_judge_connected(self, event, data) -> set[str]:
         self.connected[data["judge"]] = event["at"]
         return {"connected"}
 
     def _apply_server_started(self, event, data) -> set[str]:
         return set()
+
+    def preview_correction(self, data: dict[str, Any], rows) -> tuple[str, Any, Any]:
+        """The private standings of the contestant's category before and after a correction,
+        without logging or keeping it. ``rows(tab, category)`` renders the standings."""
+        self._check_correction("", data)
+        rid, cid, jid = data["round"], data["contestant"], data["judge"]
+        category = self.contest.contestant(cid).category  # type: ignore[union-attr]
+        before = rows(self.tab, category)
+        old = self.tab.cards(rid, cid).get(jid)
+        self.tab.set_card(rid, cid, jid, data["scores"])
+        try:
+            after = rows(self.tab, category)
+        finally:
+            if old is None:
+                self.tab.remove_card(rid, cid, jid)
+            else:
+                self.tab.set_card(rid, cid, jid, old)
+        return category, before, after
 
     def all_submitted(self, rid: str, cid: str) -> bool:
         done = self.cards.get((rid, cid), {})

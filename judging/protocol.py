@@ -52,8 +52,8 @@ class SnapshotRequest:
 
 @dataclass(frozen=True)
 class Control:
-    """A control action: open, close, lock, reveal, freeze, unfreeze, next_round, order,
-    correction, adjustment, manual_award. ``id`` echoes back in the reply."""
+    """A control action (``CONTROL_ACTIONS``). ``id`` echoes back in the reply: ``Done``, or
+    ``Preview`` for a preview, or ``Error``."""
 
     type: ClassVar[str] = "control"
     id: str
@@ -73,6 +73,11 @@ CONTROL_ACTIONS = (
     "correction",
     "adjustment",
     "manual_award",
+    "preview",  # a correction's effect on the standings; nothing is logged
+    "ceremony",
+    "question",
+    "points",
+    "undo",
 )
 
 CLIENT_MESSAGES = {m.type: m for m in (Hello, Submit, SnapshotRequest, Control)}
@@ -130,6 +135,17 @@ class Done:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What a correction would do to its category's private standings (nothing was logged)."""
+
+    type: ClassVar[str] = "preview"
+    id: str
+    category: str
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class Error:
     type: ClassVar[str] = "error"
     code: str
@@ -137,7 +153,7 @@ class Error:
     ref: str = ""  # the id of the submission or control action it answers
 
 
-SERVER_MESSAGES = {m.type: m for m in (Welcome, Snapshot, Update, Ack, Done, Error)}
+SERVER_MESSAGES = {m.type: m for m in (Welcome, Snapshot, Update, Ack, Done, Preview, Error)}
 
 
 def encode(message: Any) -> str:

@@ -29,7 +29,7 @@ from judging.live import FlowError, LiveState
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
 from judging.store import Store, token_hash
-from judging.views import control_snapshot, judge_snapshot, patch_for, viewer_snapshot
+from judging.views import control_snapshot, judge_snapshot, patch_for, standings_section, viewer_snapshot
 
 log = logging.getLogger("judging.server")
 
@@ -311,6 +311,9 @@ class JudgingServer:
             data = {"contestants": [data.pop("contestant")], **data}
         if msg.action == "next_round":
             data = {}
+        if msg.action == "preview":
+            self._preview(peer, msg.id, data)
+            return
         try:
             event = await self._commit(peer.who.holder, msg.action, data, client=peer.client)
         except MarkError as e:
@@ -318,10 +321,21 @@ class JudgingServer:
             return
         self._send(peer, p.Done(msg.id, event["seq"]))
 
+    def _preview(self, peer: Peer, ref: str, data: dict[str, Any]) -> None:
+        # Synchronous from check to restore, so no other action can see the trial mark.
+        try:
+            category, before, after = self.state.preview_correction(
+                data, lambda tab, cat: standings_section(tab, cat, only_ranked=False)
+            )
+        except MarkError as e:
+            self._send(peer, p.Error(e.code, e.message, ref))
+            return
+        self._send(peer, p.Preview(ref, category, before, after))
+
     async def _commit(self, actor: str, kind: str, data: dict[str, Any], client: str = "", check: bool = True) -> dict[str, Any]:
         async with self._lock:
             if check:
-                self.state.check(kind, actor, data)
+                data = self.state.prepare(kind, actor, data)
             return await self._append_apply(actor, kind, data, client)
 
     async def _append_apply(self, actor: str, kind: str, data: dict[str, Any], client: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from judging.ceremony import ceremony_section
 from judging.live import LiveState
 from judging.report import standing_row
 from judging.rules.decimals import fmt
@@ -86,6 +87,59 @@ def reveal_card(state: LiveState, tab: Tabulator, rid: str, cid: str) -> dict[st
     }
 
 
+def units_section(tab: Tabulator) -> dict[str, Any] | None:
+    units = tab.contest.units
+    if units is None:
+        return None
+    p = tab.contest.precision
+    return {
+        "name": units.name,
+        "standings": [{"rank": u.rank, "unit": u.unit, "score": fmt(u.score, p), "counted": list(u.counted)} for u in tab.unit_results()],
+    }
+
+
+def quiz_section(state: LiveState) -> dict[str, Any] | None:
+    """The quiz as the hall sees it: running totals, the current question, the last change."""
+    rnd = state.contest.round(state.round)
+    if rnd is None or rnd.kind != "points":
+        return None
+    contest, quiz, p = state.contest, state.quiz, state.contest.precision
+    question = quiz.question if quiz.question and quiz.question["round"] == rnd.id else None
+    last = None
+    if quiz.last is not None and quiz.awards[quiz.last[1]].round == rnd.id:
+        a = quiz.awards[quiz.last[1]]
+        last = {
+            "seq": a.seq,
+            "contestant": a.contestant,
+            "name": contest.contestant(a.contestant).name,  # type: ignore[union-attr]
+            "type": a.type,
+            "type_name": rnd.question(a.type).name,  # type: ignore[union-attr]
+            "number": a.number,
+            "outcome": a.outcome,
+            "points": f"{a.points:f}",
+            "undone": a.seq in quiz.undone,
+        }
+    teams = []
+    for cid in state.order:
+        c = contest.contestant(cid)
+        if cid not in state.public.participants(rnd.id, c.category):  # type: ignore[union-attr]
+            continue
+        result = state.public.round_result(rnd.id, cid)
+        total = fmt(result.final, p) if result.final is not None else None
+        teams.append({"contestant": cid, "name": c.name, "unit": c.unit, "total": total})  # type: ignore[union-attr]
+    return {
+        "round": rnd.id,
+        "name": rnd.name,
+        "types": [
+            {"id": q.id, "name": q.name, "correct": f"{q.correct:f}", "wrong": f"{q.wrong:f}", "none": f"{q.none:f}", "stakes": [f"{s:f}" for s in q.stakes]}
+            for q in rnd.questions
+        ],
+        "question": None if question is None else {**{k: question[k] for k in ("type", "number")}, "name": rnd.question(question["type"]).name},  # type: ignore[union-attr]
+        "last": last,
+        "teams": teams,
+    }
+
+
 def _status(state: LiveState, only: set[str] | None = None) -> dict[str, Any]:
     rid = state.round
     return {
@@ -122,6 +176,12 @@ def viewer_section(state: LiveState, name: str) -> Any:
         return _status(state)
     if name == "progress":
         return _progress(state, names=False)
+    if name == "quiz":
+        return quiz_section(state)
+    if name == "units":
+        return units_section(state.public)
+    if name == "ceremony":
+        return ceremony_section(state.public, state.ceremony)
     if name == "reveal":
         if state.frozen or state.last_reveal is None:
             return None
@@ -133,7 +193,7 @@ def viewer_section(state: LiveState, name: str) -> Any:
     raise KeyError(name)
 
 
-VIEWER_SECTIONS = ("contest", "round", "frozen", "order", "status", "progress", "reveal")
+VIEWER_SECTIONS = ("contest", "round", "frozen", "order", "status", "progress", "reveal", "quiz", "units", "ceremony")
 
 
 def viewer_snapshot(state: LiveState) -> dict[str, Any]:

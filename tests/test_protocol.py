@@ -27,6 +27,7 @@ SERVER = [
     p.Update(epoch="e", seq=9, patch={}),
     p.Ack(id="s1", seq=3, at="2026-01-01T00:00:00+00:00", revision=2),
     p.Done(id="c1", seq=4),
+    p.Preview(id="c2", category="arts", before=[{"rank": 1, "contestant": "C1", "total": "90.00"}], after=[]),
     p.Error(code="locked", message="C1 is locked", ref="s1"),
     p.Error(code="bad_json", message="frame is not valid JSON"),
 ]

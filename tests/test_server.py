@@ -104,10 +104,16 @@ async def test_control_can_run_every_action(live):
     await ctl.control("correction", round="heat", contestant="C1", judge="E1", scores={"total": "81"}, reason="paper card")
     await ctl.control("adjustment", contestant="C1", points="-1", reason="overtime", round="heat")
     await ctl.control("manual_award", contestant="C3", award="Special", reason="national winner")
+    await ctl.control("ceremony", step=0)
+    await ctl.control("ceremony", step=None)
+    preview = await ctl.preview(round="heat", contestant="C2", judge="E1", scores={"total": "99"}, reason="check")
+    assert isinstance(preview, p.Preview)
     done = await ctl.control("next_round")
     kinds = [e["kind"] for e in live.events()]
-    for action in p.CONTROL_ACTIONS:
+    quiz_only = {"question", "points", "undo"}  # refused outside a points round (tests/test_quiz_live.py)
+    for action in set(p.CONTROL_ACTIONS) - quiz_only - {"preview"}:
         assert action in kinds
+    assert "preview" not in kinds  # a preview is never logged
     assert kinds[-1] == "next_round" and live.events()[-1]["seq"] == done.seq
     await ctl.wait_for(lambda: ctl.state["round"] == "final")
 
