@@ -13,6 +13,7 @@ from typing import Any
 from judging.ceremony import ceremony_section
 from judging.live import LiveState
 from judging.report import standing_row
+from judging.rules.analytics import review
 from judging.rules.decimals import fmt
 from judging.rules.engine import Tabulator
 from judging.rules.results import RoundResult
@@ -224,6 +225,8 @@ def control_section(state: LiveState, name: str) -> Any:
 def control_snapshot(state: LiveState) -> dict[str, Any]:
     out = {name: control_section(state, name) for name in VIEWER_SECTIONS + ("connected",)}
     out["contest"] = contest_info(state, with_rubric=True)
+    # Over every mark, so only in snapshots: a console asks for one to refresh its review screen.
+    out["review"] = review(state.tab)
     for c in state.contest.categories:
         out[f"standings:{c.id}"] = control_section(state, f"standings:{c.id}")
         out[f"private:{c.id}"] = control_section(state, f"private:{c.id}")

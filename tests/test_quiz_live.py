@@ -200,3 +200,17 @@ async def test_unit_standings_follow_the_public_results(make_live, tmp_path):
     await viewer.wait_for(lambda: viewer.state["units"]["standings"][0]["score"] == "30", WAIT)
     top = viewer.state["units"]["standings"][0]
     assert top["rank"] == 1 and top["counted"] == ["Q1"]
+
+
+async def test_control_snapshots_carry_the_review(make_live):
+    live = await make_live()
+    ctl = await live.control()
+    judges = await all_judges(live)
+    await ctl.control("open", contestants=["C1"])
+    await score(live, judges, "heat", "C1", {**HEAT, "P3": "99"})
+    await ctl.request_snapshot()
+    await ctl.wait_for(lambda: any(j["scored"] for j in ctl.state["review"]["judges"]), WAIT)
+    flagged = {f["judge"] for f in ctl.state["review"]["flags"]}
+    assert "P3" in flagged  # 99 against a panel score near 65
+    viewer = await live.viewer()
+    assert "review" not in viewer.state
