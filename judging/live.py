@@ -337,7 +337,10 @@ class LiveState:
         ids = [r.id for r in self.contest.rounds]
         self.round = ids[ids.index(self.round) + 1]
         self._enter_round()
-        return {"round", "status", "progress"}
+        changed = {"round", "status", "progress", "quiz"}
+        if self.points_round() and not self.frozen:
+            changed |= {f"standings:{c.id}" for c in self.contest.categories}  # the teams' starting totals
+        return changed
 
     def _apply_order(self, event, data) -> set[str]:
         self.order = list(data["contestants"])

@@ -214,3 +214,45 @@ async def test_control_snapshots_carry_the_review(make_live):
     assert "P3" in flagged  # 99 against a panel score near 65
     viewer = await live.viewer()
     assert "review" not in viewer.state
+
+
+async def test_a_judged_round_then_a_quiz_equals_the_offline_tabulation(make_live):
+    """fixtures/quiz-mixed: a presentation marked by judges (40%) and a live quiz (60%), run
+    live from its scores file's rows; the live standings equal `judging tabulate`'s."""
+    folder = ROOT / "fixtures" / "quiz-mixed"
+    rows = list(csv.DictReader((folder / "scores.csv").open(encoding="utf-8")))
+    live = await make_live(folder / "contest.toml")
+    tokens = {j: f"tok-{j}-mixed-0123456789" for j in ("J1", "J2", "J3")}
+    live.store.issue_tokens([(f"judge:{j}", "judge", t) for j, t in tokens.items()])
+    ctl, viewer = await live.control(), await live.viewer()
+    judges = {j: await live.client(t) for j, t in tokens.items()}
+    teams = [f"T{i}" for i in range(1, 7)]
+    await ctl.control("open", contestants=teams)
+    sids = [(r["judge"], await judges[r["judge"]].submit("show", r["contestant"], {"total": r["score"]})) for r in rows if r["round"] == "show"]
+    for jid, sid in sids:
+        await judges[jid].wait_ack(sid, WAIT)
+    await ctl.control("lock", contestants=teams)
+    await ctl.control("reveal", contestants=teams)
+    await ctl.control("next_round")
+    await viewer.wait_for(lambda: viewer.state["quiz"] is not None, WAIT)
+    assert {t["total"] for t in viewer.state["quiz"]["teams"]} == {"100.0"}
+    for i, r in enumerate(r for r in rows if r["round"] == "quiz"):
+        qtype, number = r["criterion"].split("#")
+        if i == 5:
+            await live.restart()  # halfway through the quiz
+            ctl, viewer = await live.control(), await live.viewer()
+        await ctl.control("question", type=qtype, number=int(number))
+        points = r["score"]  # every question here is worth +10 when right; risk: the stake
+        data = {"outcome": "correct" if int(points) > 0 else "wrong"}
+        if qtype == "risk":
+            data["stake"] = points.lstrip("-")
+        await ctl.control("points", contestant=r["contestant"], **data)
+    await viewer.wait_for(lambda: viewer.state["quiz"]["last"]["number"] == 9 and viewer.state["quiz"]["last"]["contestant"] == "T6", WAIT)
+    tab, report = tabulate_files(load_contest(folder / "contest.toml"), folder / "scores.csv", None)
+    assert report.errors == []
+    expected = standings_data(tab)["categories"][0]["standings"]
+    got = viewer.state["standings:final"]
+    assert [(r["contestant"], r["rank"], r["total"], r["award"]) for r in got] == [
+        (r["contestant"], r["rank"], r["total"], r["award"]) for r in expected
+    ]
+    assert got[0]["contestant"] == "T4" and got[0]["total"] == "112.2"
