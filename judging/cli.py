@@ -110,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("judge", help="the judge's console: score from a laptop")
     judge_arguments(p)
     p.set_defaults(func=cmd_judge)
+
+    from judging.control_tui import add_arguments as control_arguments, run as cmd_control
+
+    p = sub.add_parser("control", help="the host's and score secretary's console: run the contest")
+    control_arguments(p)
+    p.set_defaults(func=cmd_control)
+
+    from judging.demo import add_arguments as demo_arguments, run as cmd_demo
+
+    p = sub.add_parser("demo", help="a whole contest simulated on this machine, on the live scoreboard")
+    demo_arguments(p)
+    p.set_defaults(func=cmd_demo)
     return parser
 
 
