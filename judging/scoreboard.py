@@ -6,8 +6,10 @@ epoch or a sequence gap; after each snapshot or update it posts the viewer's who
 the app redraws every widget from that one state inside a batch update, so the hall never sees
 a half-updated board. Widgets live in ``judging/board``; this module only wires them.
 
-Not here yet: the prize ceremony view (tiers revealed from the lowest, stepped from the control
-console) needs a server action that does not exist.
+What the board shows follows the sections: the prize ceremony (``ceremony``, stepped from the
+control console) takes the whole board while it runs; otherwise the stage on the left shows the
+live quiz in a points round (``quiz``), scoring progress, the last reveal card or the idle card,
+and the standings on the right page through every category and then the units (``units``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Static
 
+from judging.board.ceremony import Ceremony
 from judging.board.messages import ConnectionChanged, StateChanged
-from judging.board.model import RankTracker, build_rows, categories, next_up, scoring_now, stage_of
+from judging.board.model import (
+    RankTracker, award_colours, build_rows, categories, contestants_by_id, manual_awards, next_up, scoring_now, stage_of,
+    unit_rows,
+)
+from judging.board.quiz import QuizBoard
 from judging.board.reveal import RevealCard
 from judging.board.stage import Idle, ScoringProgress
 from judging.board.standings import Standings
@@ -38,11 +45,12 @@ class ScoreboardApp(App):
     #header { height: 1; background: #005f87; color: #ffffff; padding: 0 1; }
     #title { width: 1fr; }
     #link { width: auto; }
+    #view { height: 1fr; }
     #body { height: 1fr; }
     #stage { width: 3fr; height: 1fr; border-right: vkey #444444; }
     #standings { width: 2fr; }
     """
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS = [("q", "quit", "Quit"), ("n", "next_page", "Next page")]
 
     def __init__(
         self,
@@ -72,12 +80,22 @@ class ScoreboardApp(App):
         with Horizontal(id="header"):
             yield Static(id="title")
             yield Static(id="link")
-        with Horizontal(id="body"):
-            with ContentSwitcher(id="stage", initial="idle"):
-                yield Idle(id="idle")
-                yield ScoringProgress(id="progress")
-                yield RevealCard(id="reveal")
-            yield Standings(page_seconds=self.page_seconds, id="standings")
+        with ContentSwitcher(id="view", initial="body"):
+            with Horizontal(id="body"):
+                with ContentSwitcher(id="stage", initial="idle"):
+                    yield Idle(id="idle")
+                    yield ScoringProgress(id="progress")
+                    yield RevealCard(id="reveal")
+                    yield QuizBoard(id="quiz")
+                yield Standings(page_seconds=self.page_seconds, id="standings")
+            yield Ceremony(page_seconds=self.page_seconds, id="ceremony")
+
+    def action_next_page(self) -> None:
+        """Turn the page now (the operator's key; pages also turn by themselves)."""
+        if self.query_one("#view", ContentSwitcher).current == "ceremony":
+            self.query_one(Ceremony).next_page()
+        else:
+            self.query_one(Standings).next_page()
 
     def on_mount(self) -> None:
         if self._initial is not None:
@@ -152,24 +170,47 @@ class ScoreboardApp(App):
         words = Words(language_of(state, self.lang))
         with self.batch_update():
             self._draw_header(words)
+            ceremony = state.get("ceremony")
+            self.query_one("#view", ContentSwitcher).current = "ceremony" if ceremony else "body"
+            if ceremony:
+                self.query_one(Ceremony).show(ceremony, state["contest"]["name"], self._colours(), words)
             cats = []
             for cid, name in categories(state):
                 rows = build_rows(state.get(f"standings:{cid}") or [], self.ranks.changes(cid), self.highlight)
                 cats.append((cid, name, rows))
-            self.query_one(Standings).show(cats, words, focus)
+            units = state.get("units")
+            self.query_one(Standings).show(cats, words, focus, (units.get("name") or words["unit"], unit_rows(units, state)) if units else None)
             stage = stage_of(state)
             switcher = self.query_one("#stage", ContentSwitcher)
             switcher.current = stage
-            if stage == "progress":
+            if stage == "quiz":
+                self.query_one(QuizBoard).show(state["quiz"], words)
+            elif stage == "progress":
                 self.query_one(ScoringProgress).show(scoring_now(state), words)
             elif stage == "reveal":
-                card = state["reveal"]
-                change = None
-                for cid, _ in categories(state):
-                    change = change or self.ranks.changes(cid).get(card["contestant"])
-                self.query_one(RevealCard).show(card, words, change)
+                self._draw_reveal(state["reveal"], words)
             else:
                 self.query_one(Idle).show(state["contest"]["name"], next_up(state), words)
+
+    def _draw_reveal(self, card: dict[str, Any], words: Words) -> None:
+        state = self.board_state
+        cid = card["contestant"]
+        change, singles = None, []
+        for cat, _ in categories(state):
+            change = change or self.ranks.changes(cat).get(cid)
+            for row in state.get(f"standings:{cat}") or []:
+                if row["contestant"] == cid:
+                    singles = row.get("single_awards") or []
+        members = contestants_by_id(state).get(cid, {}).get("members") or []
+        self.query_one(RevealCard).show(card, words, change, members, singles)
+
+    def _colours(self) -> dict[str, str]:
+        """Prize colours by award name, as the standings show them (the ceremony uses the same)."""
+        out: dict[str, str] = {}
+        for cid, _ in categories(self.board_state):
+            rows = self.board_state.get(f"standings:{cid}") or []
+            out.update(award_colours([r.get("award") or "" for r in rows], manual_awards(rows)))
+        return out
 
     def _draw_header(self, words: Words) -> None:
         state = self.board_state

@@ -37,6 +37,13 @@ class Row:
     cut_above: bool = False  # a prize cut line runs above this row
     change: Change | None = None
     highlight: bool = False
+    members: tuple[str, ...] = ()  # a team's members, on a line of their own under the name
+    single_awards: tuple[str, ...] = ()  # 单项奖, shown as badges beside the members
+
+    @property
+    def lines(self) -> int:
+        """Screen lines the row takes: one, or two with members or single-item awards."""
+        return 2 if self.members or self.single_awards else 1
 
 
 class RankTracker:
@@ -83,17 +90,18 @@ def is_manual(award: str, runs: list[str], index: int) -> bool:
     return 0 < index < len(runs) - 1 and runs[index - 1] == runs[index + 1] and runs[index - 1] != ""
 
 
-def award_colours(awards: list[str]) -> dict[str, str]:
+def award_colours(awards: list[str], manual: set[str] | None = None) -> dict[str, str]:
     """Colour per award name, from the awards as they appear in rank order.
 
-    The viewer's standings say which prize each row has but not which prizes are tiers; tiers
-    appear as consecutive blocks best first, a manual award interrupts them.
+    Rows say which awards are manual (``award_kind``); without that (an older server), tiers
+    appear as consecutive blocks best first and a manual award interrupts them.
     """
     runs: list[str] = []
     for a in awards:
         if not runs or runs[-1] != a:
             runs.append(a)
-    manual = {a for i, a in enumerate(runs) if a and is_manual(a, runs, i)}
+    if manual is None:
+        manual = {a for i, a in enumerate(runs) if a and is_manual(a, runs, i)}
     colours: dict[str, str] = {a: MANUAL_COLOUR for a in manual}
     tiers = [a for a in dict.fromkeys(runs) if a and a not in manual]
     for i, a in enumerate(tiers):
@@ -103,7 +111,7 @@ def award_colours(awards: list[str]) -> dict[str, str]:
 
 def build_rows(standings: list[dict[str, Any]], changes: dict[str, Change], highlight: set[str]) -> list[Row]:
     """The rows of one category, with prize colours, cut lines and rank changes."""
-    colours = award_colours([s.get("award") or "" for s in standings])
+    colours = award_colours([s.get("award") or "" for s in standings], manual_awards(standings))
     manual = {a for a, c in colours.items() if c == MANUAL_COLOUR}
     rows = []
     last_tier: str | None = None
@@ -125,22 +133,53 @@ def build_rows(standings: list[dict[str, Any]], changes: dict[str, Change], high
                 cut_above=cut,
                 change=changes.get(s["contestant"]),
                 highlight=s["contestant"] in highlight,
+                members=tuple(s.get("members") or ()),
+                single_awards=tuple(s.get("single_awards") or ()),
             )
         )
     return rows
 
 
-def paginate(rows: list[Row], capacity: int) -> list[list[Row]]:
+def manual_awards(standings: list[dict[str, Any]]) -> set[str] | None:
+    """The awards the rows mark as manual, or None when rows do not say (``award_kind`` missing)."""
+    if not any("award_kind" in s for s in standings):
+        return None
+    return {s["award"] for s in standings if s.get("award_kind") == "manual" and s.get("award")}
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit's line of the unit standings (团体总分)."""
+
+    rank: int
+    unit: str
+    score: str
+    counted: tuple[str, ...] = ()  # names of the contestants whose results count
+    lines: int = 1
+
+
+def unit_rows(section: dict[str, Any] | None, state: dict[str, Any]) -> list[UnitRow]:
+    """The ``units`` section as rows, counted contestants by name."""
+    if not section:
+        return []
+    people = contestants_by_id(state)
+    return [
+        UnitRow(u["rank"], u["unit"], u.get("score") or "", tuple(people.get(c, {}).get("name", c) for c in u.get("counted") or ()))
+        for u in section.get("standings") or []
+    ]
+
+
+def paginate(rows: list[Any], capacity: int) -> list[list[Any]]:
     """Split rows into pages of ``capacity`` lines; a cut line takes a line unless it would open a page."""
     capacity = max(1, capacity)
-    pages: list[list[Row]] = [[]]
+    pages: list[list[Any]] = [[]]
     used = 0
     for row in rows:
-        cost = 1 + (1 if row.cut_above and pages[-1] else 0)
+        cost = row.lines + (1 if getattr(row, "cut_above", False) and pages[-1] else 0)
         if pages[-1] and used + cost > capacity:
             pages.append([])
             used = 0
-            cost = 1
+            cost = row.lines
         pages[-1].append(row)
         used += cost
     return pages
@@ -202,7 +241,10 @@ def next_up(state: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def stage_of(state: dict[str, Any]) -> str:
-    """What the stage shows: scoring progress beats the last reveal card, which beats the idle card."""
+    """What the stage shows: a points round shows the quiz; otherwise scoring progress beats the
+    last reveal card, which beats the idle card."""
+    if state.get("quiz"):
+        return "quiz"
     if scoring_now(state):
         return "progress"
     if state.get("reveal"):

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
+from judging.board.draw import badges
 from judging.board.model import Change, percent
 from judging.board.strings import Words
 
@@ -96,6 +97,7 @@ class RevealCard(Vertical):
     DEFAULT_CSS = """
     RevealCard { height: 1fr; padding: 0 1; }
     RevealCard #who { height: auto; }
+    RevealCard #team { height: auto; }
     RevealCard #adjustments { height: auto; }
     RevealCard #result { height: auto; margin-bottom: 1; }
     RevealCard .figure { width: auto; height: auto; margin-right: 6; }
@@ -114,6 +116,7 @@ class RevealCard(Vertical):
         # The result comes right under the name: on a short screen the marks may run off the
         # bottom, the final score and rank must not.
         yield Static(id="who")
+        yield Static(id="team")
         with Horizontal(id="result"):
             with Vertical(classes="figure"):
                 yield Static(id="score-label", classes="label")
@@ -125,12 +128,25 @@ class RevealCard(Vertical):
         yield Marks(id="marks")
         yield Static(id="adjustments")
 
-    def show(self, card: dict[str, Any], words: Words, change: Change | None) -> None:
+    def show(
+        self,
+        card: dict[str, Any],
+        words: Words,
+        change: Change | None,
+        members: list[str] | tuple[str, ...] = (),
+        single_awards: list[str] | tuple[str, ...] = (),
+    ) -> None:
+        """Draw ``card``; a team's ``members`` and the contestant's single-item awards go under the name."""
         self.card = card
         who = Text(card["name"], style="bold #ffffff")
         if card.get("unit"):
             who += Text("   " + card["unit"], style="#d0d0d0")
         self.query_one("#who", Static).update(who)
+        team = Text("、".join(members), style="#b2b2b2")
+        if single_awards:
+            team += (Text("   ") if members else Text()) + badges(single_awards)
+        self.query_one("#team", Static).update(team)
+        self.query_one("#team", Static).display = bool(members or single_awards)
         self.query_one(Marks).show(card, words)
         adjustments = card.get("adjustments") or []
         adj = Text()

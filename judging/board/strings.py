@@ -30,6 +30,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "page": ("第 {page}/{pages} 页", "page {page}/{pages}"),
     "new": ("新", "new"),
     "dropped": ("划去最高分、最低分", "highest and lowest struck out"),
+    # the prize ceremony
+    "ceremony": ("颁奖典礼", "Award ceremony"),
+    "awarded": ("已颁奖项", "Awarded so far"),
+    "cont": ("（续）", " (cont.)"),
+    "no_winners": ("本奖项暂无获奖者", "No winners for this award"),
+    # the live quiz
+    "question": ("第 {number} 题", "Question {number}"),
+    "no_question": ("等待出题", "Waiting for the next question"),
+    "last": ("上一次", "Last"),
+    "undone": ("已撤销", "undone"),
+    "correct": ("答对", "correct"),
+    "wrong": ("答错", "wrong"),
+    "none": ("未作答", "no answer"),
+    # unit standings
+    "score_units": ("成绩", "Score"),
+    "counted": ("计入", "Counted"),
 }
 
 
