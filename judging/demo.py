@@ -53,8 +53,13 @@ class Result:
     db: Path
     url: str = ""
     finished: bool = False
-    revealed: int = 0
+    revealed: int = 0  # judged results revealed
+    awards: int = 0  # quiz awards made
     standings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # category -> public rows
+
+    def progress(self) -> str:
+        done = [f"{self.revealed} result(s) revealed"] + ([f"{self.awards} quiz award(s)"] if self.awards else [])
+        return ", ".join(done)
 
 
 def default_db(contest_path: Path) -> Path:
@@ -76,12 +81,6 @@ def load_adjustments(contest: Contest, options: Options) -> list[Adjustment]:
     return rows
 
 
-def check_demo_contest(contest: Contest, path: Path) -> None:
-    points = [r.id for r in contest.rounds if r.kind != "judged"]
-    if points:
-        raise DemoError(f"{path}: round(s) {', '.join(points)} are points rounds; the demo simulates judged rounds only")
-
-
 async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] | None = None, linger: bool = False) -> Result:
     """Serve the contest and play it to the end; with ``linger``, keep serving afterwards
     (the board stays live) until cancelled. Everything started here is stopped here."""
@@ -91,7 +90,6 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
     from judging.store import Store
 
     contest = load_contest(options.contest)
-    check_demo_contest(contest, options.contest)
     adjustments = load_adjustments(contest, options)
     db = options.db or default_db(options.contest)
     result = Result(db)
@@ -112,16 +110,16 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
         people = {jid: Client(result.url, tokens[jid], backoff=(0.05, 1.0)) for jid in judges}
         clients = [control, *people.values()]
         await asyncio.gather(*(c.start(timeout=15) for c in clients))
-        say(f"{len(people)} judges and the control console connected")
+        say(f"{len(people)} judges and the control console connected" if people else "the control console connected")
         if ready is not None:
             ready(result)
         marks = Marks(contest, options.seed)
         tasks = [asyncio.create_task(Judge(jid, cl, marks, pace, options.seed).run()) for jid, cl in people.items()]
-        host = Host(control, contest, pace, say, adjustments)
+        host = Host(control, contest, pace, say, adjustments, marks)
         try:
             await host.run()
         finally:
-            result.revealed = host.revealed
+            result.revealed, result.awards = host.revealed, host.awards
             result.finished = host.finished
             result.standings = {c.id: list(control.state.get(f"standings:{c.id}") or []) for c in contest.categories}
         say("the contest is over; final standings:")
@@ -161,7 +159,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from(args)
         contest = load_contest(options.contest)
-        check_demo_contest(contest, options.contest)
         load_adjustments(contest, options)
     except DemoError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -201,6 +198,9 @@ def run_headless(options: Options) -> int:
     except OSError as e:
         print(f"error: cannot serve on {options.host}:{options.port}: {e.strerror or e}", file=sys.stderr)
         return 2
+    except Exception as e:  # the server refused an action, a client timed out: say so, no traceback
+        print(f"error: the demo stopped: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0 if result.finished else 1
 
 

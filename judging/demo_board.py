@@ -69,6 +69,6 @@ def run_board_demo(options: Options, lang: str | None = None) -> int:
     if demo.error is not None:
         print(f"the demo stopped early: {demo.error}")
         return 1
-    done = demo.result.revealed if demo.result else 0
-    print(f"demo ended after {done} result(s) revealed")
+    if demo.result is not None:
+        print(f"demo ended after {demo.result.progress()}")
     return 0

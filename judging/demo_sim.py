@@ -115,13 +115,15 @@ class Host:
     # frame over the limit with an error naming no action; a host at high speed stays under it.
     RATE, BURST = 18.0, 30.0
 
-    def __init__(self, control: Client, contest: Contest, pace: Pace, say: Say, adjustments: list[Adjustment]):
+    def __init__(self, control: Client, contest: Contest, pace: Pace, say: Say, adjustments: list[Adjustment], marks: Marks):
         self.control = control
         self.contest = contest
         self.pace = pace
         self.say = say
         self.adjustments = list(adjustments)
-        self.revealed = 0
+        self.marks = marks
+        self.revealed = 0  # judged results revealed
+        self.awards = 0  # quiz awards standing
         self.finished = False
         self._tokens, self._stamp = self.BURST, time.monotonic()
 
@@ -139,7 +141,7 @@ class Host:
         self._tokens -= 1
         await self.control.control(action, timeout=30, **data)
 
-    def _name(self, cid: str) -> str:
+    def name_of(self, cid: str) -> str:
         c = self.contest.contestant(cid)
         return f"{cid} {c.name}" if c else cid
 
@@ -152,8 +154,13 @@ class Host:
             rid = self.state["round"]
             if len(ids) > 1:
                 self.say(f"round {self.contest.round(rid).name}")  # type: ignore[union-attr]
-            for cid in list(self.state.get("order") or []):
-                await self.contestant(rid, cid)
+            if self.contest.round(rid).kind == "points":  # type: ignore[union-attr]
+                from judging.demo_quiz import QuizHost
+
+                await QuizHost(self, self.marks.seed, self.marks.quality).play(rid)
+            else:
+                for cid in list(self.state.get("order") or []):
+                    await self.contestant(rid, cid)
             if ids.index(rid) == len(ids) - 1:
                 break
             await self.act("next_round")
@@ -173,7 +180,7 @@ class Host:
                     return
                 raise
             expected = (self.state.get("progress") or {}).get(cid, {}).get("expected", 0)
-            self.say(f"{self._name(cid)}: scoring open, {expected} judges")
+            self.say(f"{self.name_of(cid)}: scoring open, {expected} judges")
         if self._status(cid).get("status") in ("open", "closed"):
             await self.control.wait_for(lambda: not self._waiting(cid), timeout=3600)
             await self.pace.sleep(self.pace.step)
@@ -181,18 +188,18 @@ class Host:
                 await self.act("close", contestants=[cid])
             await self.pace.sleep(self.pace.step)
             await self.act("lock", contestants=[cid])
-            self.say(f"{self._name(cid)}: every mark in; closed and locked")
+            self.say(f"{self.name_of(cid)}: every mark in; closed and locked")
         for adj in [a for a in self.adjustments if a.contestant == cid and a.round in ("", rid)]:
             self.adjustments.remove(adj)
             data = {"contestant": cid, "points": f"{adj.points:f}", "reason": adj.reason}
             await self.act("adjustment", **data, **({"round": adj.round} if adj.round else {}))
-            self.say(f"{self._name(cid)}: {adj.points:+f} ({adj.reason})")
+            self.say(f"{self.name_of(cid)}: {adj.points:+f} ({adj.reason})")
         if not self._status(cid).get("revealed"):
             await self.pace.sleep(self.pace.step)
             await self.act("reveal", contestants=[cid])
         card = self.state.get("reveal") or {}
         if card.get("contestant") == cid:
-            self.say(f"{self._name(cid)}: {card.get('score')} -> total {card.get('total')}, rank {card.get('rank')}")
+            self.say(f"{self.name_of(cid)}: {card.get('score')} -> total {card.get('total')}, rank {card.get('rank')}")
         self.revealed += 1
         await self.pace.sleep(self.pace.read)
 

@@ -28,6 +28,7 @@ from judging.views import standings_section
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "fixtures" / "speech" / "contest.toml"
 LIVE = ROOT / "fixtures" / "live" / "contest.toml"
+MIXED = ROOT / "fixtures" / "quiz-mixed" / "contest.toml"
 FAST = 1000.0  # every pause a thousandth of its length: the judges and the server set the pace
 WAIT = 45.0  # the whole final, on a busy machine
 
@@ -38,13 +39,17 @@ def offline(contest_path: Path, db: Path, tmp: Path) -> dict[str, list[dict]]:
     contest = load_contest(contest_path)
     store = Store(db)
     cards: dict[tuple[str, str, str], dict[str, str]] = {}
-    adjustments = []
+    adjustments, awards = [], {}
     for e in store.events():
         d = e["data"]
         if e["kind"] in ("mark", "correction"):
             cards[(d["round"], d["contestant"], d["judge"])] = d["scores"]  # the last card counts
         elif e["kind"] == "adjustment":
             adjustments.append(d)
+        elif e["kind"] == "points":
+            awards[e["seq"]] = d
+        elif e["kind"] == "undo":
+            del awards[d["award"]]
     store.close()
     several = len(contest.rounds) > 1
     scores, adjusted = tmp / "scores.csv", tmp / "adjustments.csv"
@@ -54,6 +59,8 @@ def offline(contest_path: Path, db: Path, tmp: Path) -> dict[str, list[dict]]:
         for (rid, cid, jid), card in cards.items():
             for crit, value in card.items():
                 w.writerow([cid, jid, crit, value] + ([rid] if several else []))
+        for a in awards.values():  # a quiz award is the row contestant,,TYPE#NUMBER,points
+            w.writerow([a["contestant"], "", f"{a['type']}#{a['number']}", a["points"]] + ([a["round"]] if several else []))
     with adjusted.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["contestant", "points", "reason", "round"])
@@ -166,6 +173,20 @@ async def test_ctrl_c_stops_the_headless_demo_cleanly_and_names_the_database(tmp
     assert len(events(db, "reveal")) >= 1 and len(events(db, "mark")) >= 32
 
 
+async def test_a_quiz_after_a_judged_round_equals_offline_tabulation(tmp_path):
+    # fixtures/quiz-mixed: a judged round, then a points round the host plays alone.
+    db = tmp_path / "mixed.db"
+    lines: list[str] = []
+    async with asyncio.timeout(WAIT):
+        result = await run_demo(Options(MIXED, db, speed=FAST), lines.append)
+    assert result.finished and result.revealed == 6 and result.awards > 0
+    awards, undos = events(db, "points"), events(db, "undo")
+    assert len(undos) == 1 and len(awards) == result.awards + 1  # one award taken back, logged both ways
+    assert any("by mistake; undone" in line for line in lines)
+    assert {a["data"]["type"] for a in awards} == {"required", "buzzer", "risk"}
+    assert result.standings == offline(MIXED, db, tmp_path)
+
+
 def test_marks_are_repeatable_plausible_and_on_the_step():
     contest = load_contest(ROOT / "fixtures" / "teaching" / "contest.toml")
     a, b, c = Marks(contest, 1), Marks(contest, 1), Marks(contest, 2)
@@ -183,8 +204,10 @@ def test_marks_are_repeatable_plausible_and_on_the_step():
 def test_bad_options_are_named_not_traced(capsys):
     assert main(["demo", "--headless", "--speed", "0"]) == 2
     assert "--speed must be more than 0" in capsys.readouterr().err
-    assert main(["demo", "--headless", "--contest", str(ROOT / "fixtures" / "quiz" / "contest.toml")]) == 2
-    assert "points round" in capsys.readouterr().err
+    assert main(["demo", "--headless", "--adjustments", str(ROOT / "fixtures" / "quiz" / "scores.csv")]) == 2
+    assert "scores.csv" in capsys.readouterr().err
+    assert main(["demo", "--headless", "--contest", str(ROOT / "fixtures" / "nowhere.toml")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
 
 
 async def test_the_board_comes_up_with_the_demo_running(tmp_path):
