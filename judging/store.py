@@ -69,7 +69,10 @@ class Store:
     # -- events ----------------------------------------------------------------------------
 
     def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append events in one transaction; returns them with their seq. Durable on return."""
+        """Append events in one transaction; returns them with their seq. Durable on return.
+
+        An event that names its ``seq`` is written with it (the server numbers events as it
+        applies them); a seq already taken fails the whole append."""
         out = []
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -77,8 +80,8 @@ class Store:
             for e in events:
                 at = e.get("at") or now()
                 cur = conn.execute(
-                    "insert into events (at, actor, client, kind, data) values (?, ?, ?, ?, ?)",
-                    (at, e["actor"], e.get("client", ""), e["kind"], json.dumps(e["data"], ensure_ascii=False, sort_keys=True)),
+                    "insert into events (seq, at, actor, client, kind, data) values (?, ?, ?, ?, ?, ?)",
+                    (e.get("seq"), at, e["actor"], e.get("client", ""), e["kind"], json.dumps(e["data"], ensure_ascii=False, sort_keys=True)),
                 )
                 out.append({**e, "at": at, "seq": cur.lastrowid})
             conn.execute("COMMIT")

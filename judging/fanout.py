@@ -1,0 +1,52 @@
+"""Sending to many connections cheaply.
+
+An update goes to a thousand scoreboards in the same bytes, so it is encoded and framed once
+and written to each connection's transport as is: one write per connection for everything a
+batch of events produced, instead of one ``send`` coroutine per frame per connection.
+Frames are plain RFC 6455 server frames (text, unmasked, unfragmented; the server runs with
+compression off), so every client library reads them like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.protocol import State
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def frame(text: str) -> bytes:
+    """One complete text frame as a server sends it (RFC 6455 section 5.2)."""
+    data = text.encode("utf-8")
+    n = len(data)
+    if n < 126:
+        return bytes((0x81, n)) + data
+    if n < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, n) + data
+    return struct.pack("!BBQ", 0x81, 127, n) + data
+
+
+def update_frame(epoch: str, seq: int, patch: dict[str, Any]) -> bytes:
+    return frame(dumps({"type": "update", "epoch": epoch, "seq": seq, "patch": patch}))
+
+
+def snapshot_frame(epoch: str, seq: int, state: dict[str, Any]) -> bytes:
+    return frame(dumps({"type": "snapshot", "epoch": epoch, "seq": seq, "state": state}))
+
+
+def write(ws: ServerConnection, data: bytes, budget: int) -> bool:
+    """Write frames to one connection; False if it is already ``budget`` bytes behind (the
+    caller cuts it off). A connection that is closing is skipped: it gets nothing more."""
+    if ws.state is not State.OPEN:
+        return True
+    transport = ws.transport
+    if transport.get_write_buffer_size() > budget:
+        return False
+    transport.write(data)
+    return True
