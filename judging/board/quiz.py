@@ -123,7 +123,10 @@ class QuizBoard(Widget):
         entry_w = min(width, name_w + 2 + total_w)
         cols = max(1, (width + GAP) // (entry_w + GAP))
         lines = []
+        airy = 2 * -(-len(teams) // cols) - 1 <= room
         for i in range(0, len(teams), cols):
+            if airy and i:
+                lines.append(Text(""))
             parts = []
             for t, total in zip(teams[i : i + cols], totals[i : i + cols]):
                 style = LAST_TEAM if t["contestant"] == lit else TEAM
