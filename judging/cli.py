@@ -122,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a whole contest simulated on this machine, on the live scoreboard")
     demo_arguments(p)
     p.set_defaults(func=cmd_demo)
+
+    from judging.export.cli import add_export_arguments, add_verify_arguments, run_export, run_verify
+
+    p = sub.add_parser("export", help="final standings, score sheet and audit trail of a live contest (xlsx, csv, json, html)")
+    add_export_arguments(p)
+    p.set_defaults(func=run_export)
+
+    p = sub.add_parser("verify", help="re-derive every standing from the event log and check the exported digest")
+    add_verify_arguments(p)
+    p.set_defaults(func=run_verify)
     return parser
 
 

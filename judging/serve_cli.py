@@ -57,6 +57,7 @@ async def serve_forever(contest_path: str, db: str | None, host: str, port: int,
     db_path = Path(db) if db else default_db(contest_path)
     store = Store(db_path)
     server = JudgingServer(contest, store, contest_digest_text(contest_path))
+    store.set_meta("contest_path", str(Path(contest_path).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(cert, key) if cert and key else None
     bound = await server.start(host, port, tls)
     scheme = "wss" if tls else "ws"
