@@ -93,9 +93,9 @@ class ScoreboardApp(App):
     def action_next_page(self) -> None:
         """Turn the page now (the operator's key; pages also turn by themselves)."""
         if self.query_one("#view", ContentSwitcher).current == "ceremony":
-            self.query_one(Ceremony).next_page()
+            self.query_one(Ceremony).next_page(by_hand=True)
         else:
-            self.query_one(Standings).next_page()
+            self.query_one(Standings).next_page(by_hand=True)
 
     def on_mount(self) -> None:
         if self._initial is not None:

@@ -52,7 +52,7 @@ async def test_the_ceremony_steps_from_the_control_client(make_live, tmp_path):
         ceremony = app.query_one(Ceremony)
 
         await ctl.control("ceremony", step=0)
-        await until(pilot, lambda: view(app) == "ceremony", WAIT)
+        await until(pilot, lambda: view(app) == "ceremony" and ceremony.size.width > 100, WAIT)  # shown and laid out
         shown = text_of(ceremony)
         assert "颁 奖 典 礼" in shown and "2025年北京市社区安全生产知识竞赛决赛" in shown
         assert "代表队" not in shown  # nobody revealed on the title card

@@ -32,7 +32,7 @@ async def test_the_board_follows_a_live_quiz(make_live):
         assert app.query_one("#stage", ContentSwitcher).current == "quiz"
         board = app.query_one(QuizBoard)
         assert set(totals(app).values()) == {"20"}  # everyone starts at 20
-        assert "等待出题" in text_of(board) and big("20")[0] in text_of(board)
+        await until(pilot, lambda: "等待出题" in text_of(board) and big("20")[0] in text_of(board), WAIT)
 
         await ctl.control("question", type="buzzer", number=2)
         await until(pilot, lambda: "抢答题  第 2 题" in text_of(board), WAIT)

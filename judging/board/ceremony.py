@@ -17,6 +17,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
+from textual.timer import Timer
 from textual.widget import Widget
 
 from judging.board.draw import GOLD, badges, big, big_width, cell, centre, spaced
@@ -56,24 +57,30 @@ class Ceremony(Widget):
         super().__init__(**kwargs)
         self.page_seconds = page_seconds
         self.page = 0
+        self.timer: Timer | None = None
         self.section: dict[str, Any] = {}
         self.contest = ""
         self.colours: dict[str, str] = {}
         self.words = Words("zh")
 
     def on_mount(self) -> None:
-        self.set_interval(self.page_seconds, self.next_page)
+        self.timer = self.set_interval(self.page_seconds, self.next_page)
 
     def show(self, section: dict[str, Any], contest: str, colours: dict[str, str], words: Words) -> None:
         if section.get("step") != self.section.get("step"):
-            self.page = 0  # a new stage starts on its first page
+            self.page = 0  # a new stage starts on its first page, shown for a whole period
+            if self.timer is not None:
+                self.timer.reset()
         self.section, self.contest, self.colours, self.words = section, contest, colours, words
         self.refresh()
 
-    def next_page(self) -> None:
+    def next_page(self, by_hand: bool = False) -> None:
         if self.page_count() > 1:
             self.page += 1
             self.refresh()
+        if by_hand:
+            if self.timer is not None:
+                self.timer.reset()  # the page turned by hand stays up for a whole period
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -239,7 +246,8 @@ class Ceremony(Widget):
         if stages:
             out[0] = self._top(len(stages), self.page % len(pages) + 1, len(pages))
             room = height - len(above) - (len(below) + 1 if below else 0)
-            out += [Text("")] * max(0, (room - len(page)) // 3)  # a short page stands a little above the middle
+            if len(pages) == 1:
+                out += [Text("")] * max(0, (room - len(page)) // 3)  # a short stage stands a little above the middle
         out += page
         if below:
             out += [Text("")] * max(1, height - len(out) - len(below)) + below

@@ -163,8 +163,14 @@ def unit_rows(section: dict[str, Any] | None, state: dict[str, Any]) -> list[Uni
     if not section:
         return []
     people = contestants_by_id(state)
+
+    def short(cid: str, unit: str) -> str:
+        # 北京交通大学三队 under 北京交通大学 reads as 三队: the unit is already on the line.
+        name = people.get(cid, {}).get("name", cid)
+        return name[len(unit) :] if unit and name.startswith(unit) and len(name) > len(unit) else name
+
     return [
-        UnitRow(u["rank"], u["unit"], u.get("score") or "", tuple(people.get(c, {}).get("name", c) for c in u.get("counted") or ()))
+        UnitRow(u["rank"], u["unit"], u.get("score") or "", tuple(short(c, u["unit"]) for c in u.get("counted") or ()))
         for u in section.get("standings") or []
     ]
 

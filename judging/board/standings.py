@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
+from textual.timer import Timer
 from textual.widget import Widget
 
 from judging.board.draw import badges, cell
@@ -62,13 +63,14 @@ class Standings(Widget):
         super().__init__(**kwargs)
         self.page_seconds = page_seconds
         self.page = 0
+        self.timer: Timer | None = None
         self.categories: list[tuple[str, str, list[Row]]] = []
         self.units: tuple[str, list[UnitRow]] | None = None
         self.words = Words("zh")
         self.focus: str | None = None  # turn to this contestant's page once the size is known
 
     def on_mount(self) -> None:
-        self.set_interval(self.page_seconds, self.next_page)
+        self.timer = self.set_interval(self.page_seconds, self.next_page)
 
     def show(
         self,
@@ -93,10 +95,13 @@ class Standings(Widget):
                 break
         self.focus = None
 
-    def next_page(self) -> None:
+    def next_page(self, by_hand: bool = False) -> None:
         if len(self.pages()) > 1:
             self.page += 1
             self.refresh()
+        if by_hand:
+            if self.timer is not None:
+                self.timer.reset()  # the page turned by hand stays up for a whole period
 
     def pages(self) -> list[Page]:
         """Every page to show: each category's, then the unit standings'."""
