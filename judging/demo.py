@@ -93,7 +93,9 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
     adjustments = load_adjustments(contest, options)
     db = options.db or default_db(options.contest)
     result = Result(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db)
+    store.set_meta("contest_path", str(options.contest.resolve()))  # as `judging serve` does: for export and verify
     judges = [j.id for j in contest.judges if not j.shadow]
     tokens = {jid: secrets.token_urlsafe(18) for jid in judges}
     control_token = secrets.token_urlsafe(18)
@@ -122,9 +124,11 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
             result.revealed, result.awards = host.revealed, host.awards
             result.finished = host.finished
             result.standings = {c.id: list(control.state.get(f"standings:{c.id}") or []) for c in contest.categories}
-        say("the contest is over; final standings:")
-        for line in standings_lines(result.standings, {c.id: c.name for c in contest.categories}):
-            say(line)
+        if result.finished:
+            say("final standings:")
+            for line in standings_lines(result.standings, {c.id: c.name for c in contest.categories}):
+                say(line)
+            say("the contest is over")
         if linger:
             await asyncio.Event().wait()  # until cancelled: the board stays live
         return result
@@ -139,7 +143,7 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contest", type=Path, default=SPEECH, help="contest file (default: the bundled speech-contest final)")
-    p.add_argument("--speed", type=float, default=1.0, help="2 runs twice as fast (default 1: about 3.5 minutes for the final)")
+    p.add_argument("--speed", type=float, default=1.0, help="2 runs twice as fast (default 1: about 4 minutes for the speech final)")
     p.add_argument("--seed", type=int, default=1, help="seed for the simulated marks and timing (default 1)")
     p.add_argument("--db", type=Path, help="database file (default: a new one in a temporary directory); an existing one is resumed")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
@@ -171,9 +175,10 @@ def run(args: argparse.Namespace) -> int:
         from judging.demo_board import run_board_demo
 
         code = run_board_demo(options, args.lang)
-    if code != 2:
+    if options.db.exists():
         print(f"demo database: {options.db}")
-        print(f"  look at it with: judging verify --db {options.db}")
+        print(f"  results:  judging export --db {options.db} --format html --out results.html")
+        print(f"  re-check: judging verify --db {options.db}")
     return code
 
 

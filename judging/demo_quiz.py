@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from judging.client import ServerError
 from judging.rules.model import QuestionType
 
 if TYPE_CHECKING:
@@ -59,7 +60,12 @@ class QuizHost:
             await host.act("undo")
             host.say(f"{qtype.name} {number}: awarded to {host.name_of(other)} by mistake; undone")
             self.undo_shown = True
-        await host.act("points", **data)
+        try:
+            await host.act("points", **data)
+        except ServerError as e:
+            if e.code == "already_awarded":
+                return  # awarded in an earlier run on this database
+            raise
         last = (host.state.get("quiz") or {}).get("last") or {}
         totals = {t["contestant"]: t["total"] for t in (host.state.get("quiz") or {}).get("teams", [])}
         host.say(f"{qtype.name} {number}: {host.name_of(cid)} {data['outcome']}, {signed(last.get('points'))} (total {totals.get(cid)})")
