@@ -115,7 +115,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30, help="full tabulations timed")
     ap.add_argument("--updates", type=int, default=2000, help="incremental updates timed")
     ap.add_argument("--profile", choices=("full", "incremental"), help="print a cProfile of one phase instead")
-    ap.add_argument("--digest", action="store_true", help="print a SHA-256 of the results, to compare engine versions")
+    ap.add_argument("--digest", action="store_true", help="print SHA-256s of the results, to compare engine versions")
     args = ap.parse_args()
 
     rng = random.Random(2025)
@@ -138,6 +138,10 @@ def main() -> None:
             tab.standings(c.category)
         text = json.dumps(standings_data(tab), ensure_ascii=False, sort_keys=True)
         print(f"results sha256 {hashlib.sha256(text.encode()).hexdigest()}")
+        # Every result object as the engine returns it, judge lines included: the JSON above
+        # leaves out the per-judge breakdown.
+        text = repr((tab.all_standings(), tab.unit_results()))
+        print(f"objects sha256 {hashlib.sha256(text.encode()).hexdigest()}")
         return
 
     if args.profile == "full":

@@ -120,9 +120,15 @@ def _values(criterion) -> list[Decimal]:
 
 
 @st.composite
-def contest_and_cards(draw):
-    """A contest and a list of complete cards (round, contestant, judge, {criterion: mark})."""
-    contest = build_contest(draw(contest_data()))
+def contest_and_cards(draw, narrow: bool = False):
+    """A contest and a list of complete cards (round, contestant, judge, {criterion: mark}).
+    ``narrow``: also a recusal and a judge of one category only, so that some judges may
+    not mark some contestants whatever their units."""
+    data = draw(contest_data())
+    if narrow:
+        data["recusals"] = [{"judge": data["judges"][0]["id"], "contestant": "c0"}]
+        data["judges"].append({"id": "narrow", "panel": "p0", "categories": ["k0"]})
+    contest = build_contest(data)
     cards = []
     for rnd in contest.rounds:
         for c in contest.contestants:
@@ -330,6 +336,92 @@ def test_a_mark_checked_again_is_checked_the_same_way(values):
             assert first[0] == "error"
         elif isinstance(value, str) and first[0] == "ok":
             assert first[1] == Decimal(value.strip())
+
+
+FAULTS = ("unknown_judge", "other_judge", "outsider", "unknown_contestant", "bad_text", "float", "decimal", "int", "spaced",
+          "missing", "extra", "unhashable", "mapping")
+
+
+def _fault(draw, contest, card_tuple):
+    """A card as a careless sheet or client might send it: some still valid, most not."""
+    from types import MappingProxyType
+
+    rid, cid, jid, card = card_tuple
+    kind = draw(st.sampled_from(FAULTS + ("outsider", "outsider", "bad_text")))  # the refusals most worth seeing
+    key = draw(st.sampled_from(sorted(card)))
+    card = dict(card)
+    if kind == "unknown_judge":
+        jid = "nobody"
+    elif kind == "other_judge":
+        jid = draw(st.sampled_from([j.id for j in contest.judges]))
+    elif kind == "outsider":  # a judge who may not mark this contestant (recused), if any
+        allowed = {j.id for j in contest.judges_for(contest.round(rid), contest.contestant(cid))}
+        jid = draw(st.sampled_from([j.id for j in contest.judges if j.id not in allowed] or ["nobody"]))
+    elif kind == "unknown_contestant":
+        cid = "nobody"
+    elif kind == "bad_text":
+        card[key] = draw(st.sampled_from(["0.13", "11", "-1", "abc", "", "NaN"]))
+    elif kind == "float":
+        card[key] = float(card[key])
+    elif kind == "decimal":
+        card[key] = Decimal(card[key])
+    elif kind == "int":
+        card[key] = int(Decimal(card[key]))  # off step when the mark had a fraction
+    elif kind == "spaced":
+        card[key] = f" {card[key]} "
+    elif kind == "missing":
+        del card[key]
+    elif kind == "extra":
+        card["zz"] = "1"
+    elif kind == "unhashable":
+        card[key] = [card[key]]
+    else:
+        return rid, cid, jid, MappingProxyType(card)
+    return rid, cid, jid, card
+
+
+@st.composite
+def cards_with_faults(draw):
+    contest, cards = draw(contest_and_cards(narrow=True))
+    cards = list(cards)
+    if cards:
+        for i in draw(st.lists(st.integers(0, len(cards) - 1), max_size=4, unique=True)):
+            cards[i] = _fault(draw, contest, cards[i])
+    return contest, cards
+
+
+def _load(contest, cards, bulk: bool):
+    """Cards fed round by round as ``tabulate`` does, in bulk or one ``set_card`` at a time;
+    the first error (code and sentence) and everything the tabulator shows after it."""
+    from judging.rules.errors import MarkError
+
+    tab = Tabulator(contest)
+    error = None
+    try:
+        for rnd in contest.rounds:
+            mine = [card for card in cards if card[0] == rnd.id]
+            if bulk:
+                tab._set_round_cards(rnd.id, mine)
+            else:
+                for card in mine:
+                    tab.set_card(*card)
+    except MarkError as e:
+        error = (e.code, e.message)
+    return error, snapshot(tab)
+
+
+@SETTINGS
+@given(cards_with_faults())
+def test_bulk_load_equals_card_by_card(case):
+    """``tabulate`` checks a round's cards in bulk; it must take, refuse and report exactly
+    what ``set_card`` one card at a time does, with marks never seen before (first load) and
+    with marks already checked (second)."""
+    contest, cards = case
+    cold = _load(contest, cards, bulk=True)
+    assert _load(contest, cards, bulk=False) == cold
+    assert _load(contest, cards, bulk=True) == cold
+    if cold[0] is None:
+        assert snapshot(tabulate(contest, cards)) == cold[1]
 
 
 def test_fast_builders_make_the_same_frozen_objects():

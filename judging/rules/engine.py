@@ -73,9 +73,14 @@ class Tabulator:
 
     def check_card(self, rid: str, cid: str, jid: str, scores: Mapping[str, object]) -> dict[str, Decimal]:
         """Validate a judge's whole card for a contestant; returns it as Decimals."""
-        rnd, contestant = check_target(self.contest, rid, cid, jid)
+        contest = self.contest
+        rnd, contestant = contest.round(rid), contest.contestant(cid)
+        # A judge who may mark this contestant passes every target check; anything else
+        # goes through them all, for the error that names what is wrong.
+        if rnd is None or contestant is None or rnd.kind != "judged" or jid not in contest.scorers(rnd, contestant)[1]:
+            rnd, contestant = check_target(contest, rid, cid, jid)
         self._check_participant(rnd, contestant)
-        return check_card(self.contest, rnd, contestant, jid, scores)
+        return check_card(contest, rnd, contestant, jid, scores)
 
     def set_card(self, rid: str, cid: str, jid: str, scores: Mapping[str, object]) -> None:
         card = self.check_card(rid, cid, jid, scores)
@@ -86,14 +91,34 @@ class Tabulator:
         """``set_card`` for each of many cards of one round (a full recompute), with the
         caches invalidated once per contestant instead of once per card. Safe because one
         round's cards never decide who takes part in that round. A bad card raises its
-        MarkError; the cards before it stay set, as with ``set_card`` one by one."""
+        MarkError; the cards before it stay set, as with ``set_card`` one by one.
+
+        For the same reason who may mark each contestant is worked out once, and a card from
+        one of them whose marks are all texts already checked is taken in one step; any other
+        card goes through ``check_card``, which gives the error."""
         touched: set[str] = set()
         store = self._cards
+        rnd = self.contest.round(rid)
+        bulk = rnd is not None and rnd.kind == "judged"
+        marks = rnd._marks if bulk else {}  # type: ignore[union-attr, attr-defined]
+        n = len(marks)
+        scorers: dict[str, frozenset[str]] = {}
         try:
             for card_rid, cid, jid, scores in cards:
                 if card_rid != rid:
                     raise ValueError(f"card for round {card_rid!r} among the cards of round {rid!r}")
-                card = self.check_card(rid, cid, jid, scores)
+                card = None
+                if bulk:
+                    may = scorers.get(cid)
+                    if may is None:
+                        may = scorers[cid] = self._scorers(rnd, cid)  # type: ignore[arg-type]
+                    if jid in may and type(scores) is dict and len(scores) == n:
+                        try:
+                            card = {key: marks[key][value] for key, value in scores.items()}
+                        except (KeyError, TypeError):
+                            pass
+                if card is None:
+                    card = self.check_card(rid, cid, jid, scores)
                 held = store.get((rid, cid))
                 if held is None:
                     held = store[(rid, cid)] = {}
@@ -150,6 +175,17 @@ class Tabulator:
             raise MarkError("reason_required", "a manual award needs a written reason")
         self._manual[award.contestant] = award
         self._standings.pop(contestant.category, None)
+
+    def _scorers(self, rnd: Round, cid: str) -> frozenset[str]:
+        """Ids of the judges whose card for this contestant passes every target check now
+        (``check_target`` and ``_check_participant``); empty when none would."""
+        contestant = self.contest.contestant(cid)
+        if contestant is None:
+            return frozenset()
+        if self.contest.combine == "advancement" and self._index[rnd.id] > 0:
+            if cid not in self.participants(rnd.id, contestant.category):
+                return frozenset()
+        return self.contest.scorers(rnd, contestant)[1]
 
     def _check_participant(self, rnd: Round, contestant: Contestant) -> None:
         if self.contest.combine != "advancement" or self._index[rnd.id] == 0:

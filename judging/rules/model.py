@@ -93,6 +93,9 @@ class Round:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_criteria", {c.id: c for c in self.criteria})
+        # Criterion id -> that criterion's marks already checked (see Criterion), for
+        # checking a whole card in one step.
+        object.__setattr__(self, "_marks", {c.id: c._checked for c in self.criteria})  # type: ignore[attr-defined]
 
     def criterion(self, cid: str) -> Criterion | None:
         return self._criteria.get(cid)  # type: ignore[attr-defined]
@@ -202,6 +205,9 @@ class Contest:
             if self.recuse_same_unit and c.unit:
                 out.update(j.id for j in self.judges if j.unit == c.unit)
         object.__setattr__(self, "_recused", {k: frozenset(v) for k, v in recused.items()})
+        # (round, contestant) -> who may mark them there; filled by ``scorers``. The contest
+        # never changes, so neither does the answer.
+        object.__setattr__(self, "_scorers", {})
 
     def judge(self, jid: str) -> Judge | None:
         return self._judges.get(jid)  # type: ignore[attr-defined]
@@ -235,6 +241,16 @@ class Contest:
             and (not j.categories or contestant.category in j.categories)
             and not self.is_recused(j.id, contestant.id)
         ]
+
+    def scorers(self, rnd: Round, contestant: Contestant) -> tuple[tuple[Judge, ...], frozenset[str]]:
+        """``judges_for`` as a tuple and as a set of ids, worked out once per round and
+        contestant: every card asks."""
+        key = (rnd.id, contestant.id)
+        found = self._scorers.get(key)  # type: ignore[attr-defined]
+        if found is None:
+            judges = tuple(self.judges_for(rnd, contestant))
+            found = self._scorers[key] = (judges, frozenset(j.id for j in judges))  # type: ignore[attr-defined]
+        return found
 
     def in_category(self, category: str) -> list[Contestant]:
         return list(self._by_category.get(category, ()))  # type: ignore[attr-defined]

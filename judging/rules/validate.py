@@ -83,6 +83,13 @@ def check_card(
     contest: Contest, rnd: Round, contestant: Contestant, jid: str, scores: Mapping[str, object]
 ) -> dict[str, Decimal]:
     """A whole card: one valid mark for every criterion of the round, nothing else."""
+    if type(scores) is dict and len(scores) == len(rnd.criteria):
+        # Every mark a text already checked for its criterion: the card is valid as it
+        # stands (a dict's keys are distinct, and as many as the round's criteria).
+        try:
+            return {key: rnd._marks[key][value] for key, value in scores.items()}  # type: ignore[attr-defined]
+        except (KeyError, TypeError):  # a new text, another type, or not a criterion id
+            pass
     if type(scores) is not dict and not isinstance(scores, Mapping):
         raise MarkError("bad_card", "a card maps each criterion to a mark")
     card: dict[str, Decimal] = {}
