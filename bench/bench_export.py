@@ -68,11 +68,14 @@ def build_db(contest_path: Path, scores: Path, db: Path, adjustments: Path | Non
         if i:
             log("control", "next_round", {})
         if rnd.kind == "points":
+            numbers: dict[str, int] = {}
             for cid, key, points in awards[rnd.id]:
-                qid, _, number = key.partition("#")
+                qid, _, label = key.partition("#")
                 qtype = rnd.question(qid)
                 value = parse_decimal(points)
-                data = {"type": qid, "number": int(number), "contestant": cid}
+                # Live questions are numbered; a scores file may label them ("Q5-1").
+                number = numbers.setdefault(key, int(label) if label.isdigit() else len(numbers) + 1000)
+                data = {"type": qid, "number": number, "contestant": cid}
                 if qtype.stakes:
                     data["outcome"] = "none" if value == 0 else "wrong" if value < 0 else "correct"
                     data["stake"] = f"{abs(value):f}"

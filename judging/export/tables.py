@@ -102,10 +102,10 @@ def scoresheet_table(data: ExportData) -> Table:
     contest = data.contest
     judged = [r for r in contest.rounds if r.kind == "judged"]
     quiz = any(r.kind == "points" for r in contest.rounds)
-    criteria: list[tuple[str, str]] = []  # (round, criterion) columns, when a card has several
-    if any(len(r.criteria) > 1 for r in judged):
-        for r in judged:
-            criteria += [(r.id, k.id) for k in r.criteria]
+    # (round, criterion) columns for the rounds whose card has several criteria; a one-mark
+    # card is its own total.
+    rubric = [r for r in judged if len(r.criteria) > 1]
+    criteria = [(r.id, k.id) for r in rubric for k in r.criteria]
     several_rounds = len(contest.rounds) > 1
     several_cats = len(contest.categories) > 1
     cols = [w("round", lang)] if several_rounds else []
@@ -118,7 +118,7 @@ def scoresheet_table(data: ExportData) -> Table:
     for rid, kid in criteria:
         rnd = contest.round(rid)
         name = rnd.criterion(kid).name  # type: ignore[union-attr]
-        cols.append(f"{rnd.name}·{name}" if len(judged) > 1 else name)  # type: ignore[union-attr]
+        cols.append(f"{rnd.name}·{name}" if len(rubric) > 1 else name)  # type: ignore[union-attr]
     first_crit = len(cols) - len(criteria)
     cols += [w("mark_points" if judged and quiz else "mark" if judged else "points", lang), w("status", lang), w("note", lang), f"{w('time', lang)} ({utc_offset()})"]
     total_col = first_crit + len(criteria)
