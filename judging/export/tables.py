@@ -42,6 +42,14 @@ def _join(items: list[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(items)
 
 
+def _semi(items: list[str], lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(items)
+
+
+def _paren(text: str, note: str, lang: str) -> str:
+    return f"{text}（{note}）" if lang == "zh" else f"{text} ({note})"
+
+
 def standings_tables(data: ExportData) -> list[tuple[Table, Table | None]]:
     """Per category: the standings, and its single-item awards (None if it has none)."""
     lang = data.language
@@ -68,7 +76,7 @@ def standings_tables(data: ExportData) -> list[tuple[Table, Table | None]]:
             row += [_join(s["members"], lang)] if members else []
             row += [s["rounds"].get(r.id) or "" for r in contest.rounds] if several else []
             if adjusting:
-                row.append(_join([f"{a['points']}（{a['reason']}）" if lang == "zh" else f"{a['points']} ({a['reason']})" for a in s["adjustments"]], lang))
+                row.append(_join([_paren(a["points"], a["reason"], lang) for a in s["adjustments"]], lang))
             row += [s["total"] if s["total"] is not None else w("incomplete", lang), s["award"], _join(s["single_awards"], lang)]
             row += [reasons.get(s["contestant"], "")] if manual else []
             t.add(row, "" if s["rank"] is not None else "excluded")
@@ -97,103 +105,114 @@ def units_table(data: ExportData) -> Table | None:
     return t
 
 
-def scoresheet_table(data: ExportData) -> Table:
-    lang = data.language
-    contest = data.contest
-    judged = [r for r in contest.rounds if r.kind == "judged"]
-    quiz = any(r.kind == "points" for r in contest.rounds)
-    # (round, criterion) columns for the rounds whose card has several criteria; a one-mark
-    # card is its own total.
-    rubric = [r for r in judged if len(r.criteria) > 1]
-    criteria = [(r.id, k.id) for r in rubric for k in r.criteria]
-    several_rounds = len(contest.rounds) > 1
-    several_cats = len(contest.categories) > 1
-    cols = [w("round", lang)] if several_rounds else []
-    cols += [w("category", lang)] if several_cats else []
-    cols += [w("id", lang), w("name", lang), w("unit", lang)]
-    if judged:
-        cols += [w("panel", lang), w("judge", lang), w("judge_name", lang)]
-    if quiz:
-        cols += [w("question", lang), w("question_type", lang), w("outcome", lang)]
-    for rid, kid in criteria:
-        rnd = contest.round(rid)
-        name = rnd.criterion(kid).name  # type: ignore[union-attr]
-        cols.append(f"{rnd.name}·{name}" if len(rubric) > 1 else name)  # type: ignore[union-attr]
-    first_crit = len(cols) - len(criteria)
-    cols += [w("mark_points" if judged and quiz else "mark" if judged else "points", lang), w("status", lang), w("note", lang), f"{w('time', lang)} ({utc_offset()})"]
-    total_col = first_crit + len(criteria)
-    t = Table("scoresheet", f"{data.standings['contest']} — {w('scoresheet', lang)}", cols,
-              numeric=set(range(first_crit, total_col + 1)))
-    blank = [""] * len(cols)
+class _Sheet:
+    """The score sheet's columns: which the contest needs, and where each one is."""
 
-    def base(rec: dict[str, Any]) -> list[Any]:
-        row = list(blank)
+    def __init__(self, data: ExportData):
+        lang, contest = data.language, data.contest
+        self.lang, self.contest = lang, contest
+        judged = [r for r in contest.rounds if r.kind == "judged"]
+        quiz = any(r.kind == "points" for r in contest.rounds)
+        # (round, criterion) columns for the rounds whose card has several criteria; a card of
+        # one mark is its own total.
+        rubric = [r for r in judged if len(r.criteria) > 1]
+        self.criteria = [(r.id, k.id) for r in rubric for k in r.criteria]
+        self.several_rounds = len(contest.rounds) > 1
+        self.several_cats = len(contest.categories) > 1
+        cols = [w("round", lang)] if self.several_rounds else []
+        cols += [w("category", lang)] if self.several_cats else []
+        cols += [w("id", lang), w("name", lang), w("unit", lang)]
+        self.panel = self.judge = self.question = -1
+        if judged:
+            self.panel = len(cols)
+            self.judge = self.panel + 1
+            cols += [w("panel", lang), w("judge", lang), w("judge_name", lang)]
+        if quiz:
+            self.question = len(cols)
+            cols += [w("question", lang), w("question_type", lang), w("outcome", lang)]
+        self.first_crit = len(cols)
+        for r in rubric:
+            cols += [f"{r.name}·{k.name}" if len(rubric) > 1 else k.name for k in r.criteria]
+        self.total = len(cols)
+        self.status, self.note, self.time = self.total + 1, self.total + 2, self.total + 3
+        mark = "mark_points" if judged and quiz else "mark" if judged else "points"
+        cols += [w(mark, lang), w("status", lang), w("note", lang), f"{w('time', lang)} ({utc_offset()})"]
+        self.table = Table("scoresheet", f"{data.standings['contest']} — {w('scoresheet', lang)}", cols,
+                           numeric=set(range(self.first_crit, self.total + 1)))
+
+    def row(self, rec: dict[str, Any]) -> list[Any]:
+        """A new row naming the round, category and contestant of ``rec``."""
+        row: list[Any] = [""] * len(self.table.columns)
         i = 0
-        if several_rounds:
+        if self.several_rounds:
             row[i] = rec["round_name"]
             i += 1
-        if several_cats:
+        if self.several_cats:
             row[i] = rec["category_name"]
             i += 1
         row[i : i + 3] = [rec["contestant"], rec["name"], rec["unit"]]
         return row
 
-    at = {k: i for i, k in enumerate(cols)}
+    def points(self, rec: dict[str, Any]) -> None:
+        lang, t = self.lang, self.table
+        row = self.row(rec)
+        row[self.question], row[self.total] = w("start", lang), rec["start"]
+        t.add(row)
+        for a in rec["awards"]:
+            row = self.row(rec)
+            row[self.question : self.question + 3] = [a["question"], a["type_name"], w(a["outcome"], lang) if a["outcome"] else ""]
+            row[self.total] = a["points"]
+            row[self.status] = w("undone", lang) if a["undone"] else w("counted", lang)
+            row[self.note] = f"#{a['seq']}" if a["seq"] else ""
+            t.add(row, "excluded" if a["undone"] else "")
+
+    def judged(self, rec: dict[str, Any]) -> None:
+        lang, t = self.lang, self.table
+        for panel in rec["panels"]:
+            for m in panel["marks"]:
+                row = self.row(rec)
+                row[self.panel : self.panel + 3] = [panel["name"], m["judge"], m["name"]]
+                for k, (rid, kid) in enumerate(self.criteria):
+                    if rid == rec["round"]:
+                        row[self.first_crit + k] = m["scores"].get(kid, "")
+                row[self.total] = m["total"] or ""
+                row[self.status] = w(m["status"], lang)
+                if m["dropped_criteria"]:
+                    rnd = self.contest.round(rec["round"])
+                    names = _join([rnd.criterion(k).name for k in m["dropped_criteria"]], lang)  # type: ignore[union-attr]
+                    row[self.status] = _semi([w("counted", lang), w("dropped_criteria", lang) + names], lang)
+                notes = [w("revised", lang, n=m["revisions"])] if m["revisions"] else []
+                notes += [w("corrected", lang, n=m["corrections"])] if m["corrections"] else []
+                row[self.note] = _join(notes, lang)
+                row[self.time] = local_time(m["at"]) if m["at"] else ""
+                t.add(row, MARK_STYLES.get(m["status"], ""))
+            row = self.row(rec)
+            row[self.panel] = panel["name"]
+            row[self.total], row[self.status] = panel["score"] or "", w("panel_score", lang)
+            weight = f"{w('weight', lang)} {panel['weight']}" if len(rec["panels"]) > 1 else ""
+            row[self.note] = _join([x for x in (weight, panel["note"]) if x], lang)
+            t.add(row, "summary")
+
+    def final(self, rec: dict[str, Any]) -> None:
+        row = self.row(rec)
+        row[self.total], row[self.status] = rec["final"] or "", w("round_score", self.lang)
+        row[self.note] = _join([f"{a['points']} {a['reason']}" for a in rec["adjustments"]], self.lang)
+        self.table.add(row, "summary")
+
+
+MARK_STYLES = {"dropped_high": "dropped", "dropped_low": "dropped", "dropped": "dropped", "missing": "missing",
+               "shadow": "excluded", "incomplete_card": "excluded"}
+
+
+def scoresheet_table(data: ExportData) -> Table:
+    sheet = _Sheet(data)
     for rec in data.scoresheet:
         if rec["kind"] == "points":
-            start = base(rec)
-            start[at[w("question", lang)]] = w("start", lang)
-            start[total_col] = rec["start"]
-            t.add(start)
-            for a in rec["awards"]:
-                row = base(rec)
-                row[at[w("question", lang)]] = a["question"]
-                row[at[w("question_type", lang)]] = a["type_name"]
-                row[at[w("outcome", lang)]] = w(a["outcome"], lang) if a["outcome"] else ""
-                row[total_col] = a["points"]
-                row[total_col + 1] = w("undone", lang) if a["undone"] else w("counted", lang)
-                row[total_col + 2] = f"#{a['seq']}" if a["seq"] else ""
-                t.add(row, "excluded" if a["undone"] else "")
+            sheet.points(rec)
         else:
-            for panel in rec["panels"]:
-                for m in panel["marks"]:
-                    row = base(rec)
-                    row[at[w("panel", lang)]] = panel["name"]
-                    row[at[w("judge", lang)]] = m["judge"]
-                    row[at[w("judge_name", lang)]] = m["name"]
-                    for k, (rid, kid) in enumerate(criteria):
-                        if rid == rec["round"]:
-                            row[first_crit + k] = m["scores"].get(kid, "")
-                    row[total_col] = m["total"] or ""
-                    status = w(m["status"], lang)
-                    if m["dropped_criteria"]:
-                        rnd = contest.round(rec["round"])
-                        names = [rnd.criterion(k).name for k in m["dropped_criteria"]]  # type: ignore[union-attr]
-                        status = f"{w('counted', lang)}；{w('dropped_criteria', lang)}{_join(names, lang)}" if lang == "zh" else f"{w('counted', lang)}; {w('dropped_criteria', lang)}{_join(names, lang)}"
-                    row[total_col + 1] = status
-                    notes = []
-                    if m["revisions"]:
-                        notes.append(w("revised", lang, n=m["revisions"]))
-                    if m["corrections"]:
-                        notes.append(w("corrected", lang, n=m["corrections"]))
-                    row[total_col + 2] = _join(notes, lang)
-                    row[total_col + 3] = local_time(m["at"]) if m["at"] else ""
-                    style = {"dropped_high": "dropped", "dropped_low": "dropped", "dropped": "dropped", "missing": "missing",
-                             "shadow": "excluded", "incomplete_card": "excluded"}.get(m["status"], "")
-                    t.add(row, style)
-                row = base(rec)
-                row[at[w("panel", lang)]] = panel["name"]
-                row[total_col] = panel["score"] or ""
-                row[total_col + 1] = w("panel_score", lang)
-                weight = f"{w('weight', lang)} {panel['weight']}" if len(rec["panels"]) > 1 else ""
-                row[total_col + 2] = _join([x for x in (weight, panel["note"]) if x], lang)
-                t.add(row, "summary")
-        row = base(rec)
-        row[total_col] = rec["final"] or ""
-        row[total_col + 1] = w("round_score", lang)
-        row[total_col + 2] = _join([f"{a['points']} {a['reason']}" for a in rec["adjustments"]], lang)
-        t.add(row, "summary")
-    return t
+            sheet.judged(rec)
+        sheet.final(rec)
+    return sheet.table
 
 
 def review_table(data: ExportData) -> Table:
