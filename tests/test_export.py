@@ -311,3 +311,27 @@ def test_serve_records_the_contest_file_for_export(tmp_path):
         proc.wait(timeout=10)
     (path,) = export(db, "json", None, quiet=True)  # no --contest needed
     assert json.loads(path.read_text(encoding="utf-8"))["contest"] == "Live test contest"
+
+
+def test_a_total_edited_in_an_exported_file_fails_verification_despite_its_digest(tmp_path):
+    db = quiz_day(tmp_path)
+    (xlsx,) = export(db, "xlsx", str(tmp_path / "q.xlsx"), quiet=True)
+    files = export(db, "csv", str(tmp_path / "q.csv"), quiet=True)
+    standings = next(p for p in files if p.name.endswith("-standings.csv"))
+    ok = verify(db, against=xlsx)
+    assert ok.code == 0 and any("cell by cell" in line for line in ok.lines)
+    assert verify(db, against=standings).code == 0
+
+    book = load_workbook(xlsx)
+    sheet = book["决赛"]
+    head = [c.value for c in sheet[3]]
+    cell = sheet.cell(row=4, column=head.index("总分") + 1)
+    cell.value = str(int(cell.value) + 10)
+    book.save(xlsx)
+    edited = verify(db, against=xlsx)
+    assert edited.code == 1
+    assert any(line.startswith("MISMATCH") and "决赛, row 1" in line for line in edited.lines), edited.lines
+
+    text = standings.read_text(encoding="utf-8-sig").replace("一等奖", "特等奖", 1)
+    standings.write_text(text, encoding="utf-8-sig")
+    assert verify(db, against=standings).code == 1

@@ -6,20 +6,21 @@ the results digest with what was exported.
    the standing quiz awards, the adjustments and the manual awards to a full recompute
    (``judging.rules.engine.tabulate``); both must give the same standings, breakdown included.
 3. Compute the results digest and compare it with the last recorded export, or with the one
-   found in an exported file. For a JSON export the standings it holds are compared too, so
-   a document whose numbers were edited by hand does not pass on its digest alone.
+   found in an exported file. The standings such a file publishes are compared too (JSON, an
+   XLSX workbook, a -standings.csv: see ``published``), so a document whose numbers were
+   edited by hand does not pass on its digest alone.
 
 Exit status: 0 all match, 1 a mismatch (or a log that does not replay), 2 bad input.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from judging.export import published
 from judging.export.digest import digest_in_file, exports, prefix_digests, results_digest
 from judging.export.source import ExportError, Loaded, ReplayError, load
 from judging.live import LiveState
@@ -61,17 +62,6 @@ def recompute(state: LiveState) -> Tabulator:
     return tab
 
 
-def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
-    for ca, cb in zip(a["categories"], b["categories"]):
-        for sa, sb in zip(ca["standings"], cb["standings"]):
-            if sa != sb:
-                keys = [k for k in sa if sa.get(k) != sb.get(k)]
-                return f"{ca['name']}: {sa['contestant']} {sa['name']} differs in {', '.join(keys)}"
-        if ca != cb:
-            return f"{ca['name']}: the awards differ"
-    return "the unit standings or the number of contestants differ"
-
-
 def check_standings(loaded: Loaded, verdict: Verdict) -> dict[str, Any]:
     live = standings_data(loaded.state.tab)
     try:
@@ -86,7 +76,7 @@ def check_standings(loaded: Loaded, verdict: Verdict) -> dict[str, Any]:
             "recompute give the same standings"
         )
     else:
-        verdict.fail(f"the replayed log and a full recompute disagree: {_first_difference(live, full)}")
+        verdict.fail(f"the replayed log and a full recompute disagree: {published.first_difference(live, full)}")
     return live
 
 
@@ -104,11 +94,11 @@ def verify(db: str | Path, contest: str | Path | None = None, against: str | Pat
         span = f"#{events[0]['seq']}–#{events[-1]['seq']}" if events else "none"
         verdict.say(f"Contest: {loaded.contest.name} (contest file {loaded.contest_path}; its hash matches the database)")
         verdict.say(f"Event log: {len(events):,} events ({span})")
-        live = check_standings(loaded, verdict)
+        check_standings(loaded, verdict)
         digest = results_digest(events, loaded.contest_hash)
         verdict.say(f"Results digest: {digest}")
         if against is not None:
-            expected, source = _from_file(Path(against), live, verdict)
+            expected, source = _from_file(Path(against), loaded, verdict)
         else:
             recorded = exports(loaded.store)
             if not recorded:
@@ -129,7 +119,7 @@ def verify(db: str | Path, contest: str | Path | None = None, against: str | Pat
         loaded.close()
 
 
-def _from_file(path: Path, live: dict[str, Any], verdict: Verdict) -> tuple[str | None, str]:
+def _from_file(path: Path, loaded: Loaded, verdict: Verdict) -> tuple[str | None, str]:
     if not path.is_file():
         verdict.say(f"error: {path}: no such file")
         verdict.code = 2
@@ -144,18 +134,16 @@ def _from_file(path: Path, live: dict[str, Any], verdict: Verdict) -> tuple[str 
         verdict.say(f"error: {path}: no results digest (sha256:…) found in it: not an export of `judging export`")
         verdict.code = 2
         return None, ""
-    if path.suffix.lower() == ".json":
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            verdict.say(f"error: {path}: not readable JSON ({e})")
-            verdict.code = 2
-            return None, ""
-        if doc.get("standings") == json.loads(json.dumps(live)):
-            verdict.say("The standings in the file are the re-derived ones, breakdown included")
-        else:
-            shown = doc.get("standings") or {"categories": []}
-            verdict.fail(f"the standings in {path} are not the re-derived ones: {_first_difference(shown, live)}")
+    try:
+        problem = published.check(path, loaded)
+    except (OSError, ValueError) as e:
+        verdict.say(f"error: {path}: cannot read its standings back ({e})")
+        verdict.code = 2
+        return None, ""
+    if problem == "":
+        verdict.say("The standings in the file are the re-derived ones, cell by cell")
+    elif problem is not None:
+        verdict.fail(f"the standings in {path} are not the re-derived ones: {problem}")
     return found, str(path)
 
 
