@@ -39,7 +39,8 @@ table { border-collapse: collapse; width: 100%; font-size: 9pt; margin-top: 4pt;
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 th { background: #dde4ee; font-weight: bold; text-align: left; }
-th, td { border: 0.5pt solid #999; padding: 1pt 3pt; vertical-align: top; }
+th, td { border: 0.5pt solid #999; padding: 1pt 3pt; vertical-align: top; white-space: nowrap; }
+td.w { white-space: normal; min-width: 5em; }
 th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.summary td { font-weight: bold; background: #f2f2f2; }
 tr.dropped td.n { text-decoration: line-through; color: #666; }
@@ -52,16 +53,18 @@ tr.flag td { background: #fff4cc; }
 """
 
 
-def _table(t: Table, rows: list[str]) -> None:
+# Columns of free text that may wrap; every other cell stays on one line.
+WRAP = ("unit", "members", "adjustments", "single", "note", "winners", "counted_members", "description", "reason")
+
+
+def _table(t: Table, rows: list[str], lang: str) -> None:
     rows.append("<table><thead><tr>")
     rows.append("".join(f'<th{" class=n" if i in t.numeric else ""}>{escape(h)}</th>' for i, h in enumerate(t.columns)))
     rows.append("</tr></thead><tbody>")
-    numeric = t.numeric
+    labels = {w(k, lang) for k in WRAP}
+    opening = ["<td class=n>" if i in t.numeric else "<td class=w>" if h in labels else "<td>" for i, h in enumerate(t.columns)]
     for row, style in zip(t.rows, t.styles):
-        cells = "".join(
-            f"<td class=n>{escape(str(v))}</td>" if i in numeric else f"<td>{escape(v if isinstance(v, str) else '' if v is None else str(v))}</td>"
-            for i, v in enumerate(row)
-        )
+        cells = "".join(f"{opening[i]}{escape('' if v is None else str(v))}</td>" for i, v in enumerate(row))
         rows.append(f"<tr class={style}>{cells}</tr>" if style else f"<tr>{cells}</tr>")
     rows.append("</tbody></table>")
 
@@ -100,20 +103,20 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
         rows.append(f"<p class=missing>{escape(warning)}</p>")
     for i, (table, singles) in enumerate(standings_tables(data)):
         _section(rows, table.title.split(" — ")[-1] + " · " + w("standings", lang), digest, first=i == 0)
-        _table(table, rows)
+        _table(table, rows, lang)
         if singles:
             rows.append(f"<h3>{escape(w('single', lang))}</h3>")
-            _table(singles, rows)
+            _table(singles, rows, lang)
         rows.append(_signatures(lang) + "</section>")
     progress.note(f"html: standings of {len(data.standings['categories'])} categories")
     units = units_table(data)
     if units:
         _section(rows, units.title, digest)
-        _table(units, rows)
+        _table(units, rows, lang)
         rows.append(_signatures(lang) + "</section>")
     sheet = scoresheet_table(data)
     _section(rows, w("scoresheet", lang), digest, wide=True)
-    _table(sheet, rows)
+    _table(sheet, rows, lang)
     rows.append(_signatures(lang) + "</section>")
     progress.note(f"html: score sheet ({len(sheet.rows):,} rows)")
     review = review_table(data)
@@ -121,11 +124,11 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
     rows.append(f"<p class=meta>{escape(review.note)}</p>")
     if not data.review["flags"]:
         rows.append(f"<p>{escape(w('no_flags', lang))}</p>")
-    _table(review, rows)
+    _table(review, rows, lang)
     rows.append("</section>")
     audit = audit_table(data)
     _section(rows, w("audit", lang), digest, wide=True)
-    _table(audit, rows)
+    _table(audit, rows, lang)
     rows.append(_signatures(lang) + "</section>")
     progress.note(f"html: audit trail ({len(audit.rows):,} events)")
     rows.append("</body></html>\n")

@@ -67,7 +67,7 @@ WORDS = {
         "偏差 = 评委给分 − 小组得分；复核线按 10 分制 {t} 分折算到各轮分值（{rounds}）。",
         "Deviation = the judge's mark minus the panel score; review at {t} on a 10-point scale, scaled to each round ({rounds}).",
     ),
-    "no_flags": ("无需复核的评分。", "No mark needs review."),
+    "no_flags": ("没有需要复核的评分。", "No mark needs review."),
     "chair": ("评委会主任（签字）", "Chair of the judging committee (signature)"),
     "supervisor": ("监审（签字）", "Supervisor (signature)"),
     "date": ("日期", "Date"),
