@@ -512,3 +512,127 @@ def test_cli_refuses_a_bad_address_and_a_missing_token(monkeypatch, capsys):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
     assert main(["control", "ws://127.0.0.1:8765"]) == 2
     assert "no token" in capsys.readouterr().err
+
+
+# -- snapshots: what the host sees (fixed states, no server, so they are stable) ----------------------
+
+
+class StubClient(Client):
+    """A client holding a fixed control view and never touching the network."""
+
+    def __init__(self, state: dict):
+        super().__init__("ws://127.0.0.1:9", "stub")
+        self.state = state
+
+    async def start(self, timeout: float = 5.0) -> None:
+        self.connected.set()
+        self.synced.set()
+        self._changed(set(self.state))
+
+    async def close(self) -> None:
+        pass
+
+
+PEOPLE = [
+    ("S17", "苏伟", "北京邮政"), ("S12", "刘浩欣", "北京市第一中学"), ("S21", "欧阳林艳", "中关村科技园"),
+    ("S13", "曹平", "国网北京供电"), ("S02", "唐梓", "北京市总工会"), ("S19", "薛秀", "北京市总工会"),
+    ("S07", "高轩", "国网北京供电"), ("S06", "段娟", "北京市总工会"),
+]
+JUDGES = [("E1", "马强伟", "expert"), ("E2", "谢勇磊", "expert"), ("E3", "余桐", "expert"), ("M1", "顾娟", "model"),
+          ("M2", "万兰一", "model"), ("P1", "罗涛英", "public"), ("P2", "范桐强", "public"), ("P3", "欧阳静", "public")]
+
+
+def row(rank, cid, total, award=""):
+    name, unit = next((n, u) for c, n, u in PEOPLE if c == cid)
+    return {"rank": rank, "contestant": cid, "name": name, "unit": unit, "members": [], "total": total,
+            "award": award, "award_kind": "tier" if award else "", "single_awards": []}
+
+
+def speech_state() -> dict:
+    order = [c for c, _, _ in PEOPLE]
+    status = {c: {"status": "waiting", "revealed": False} for c in order}
+    status.update({"S17": {"status": "locked", "revealed": True}, "S12": {"status": "locked", "revealed": True},
+                   "S21": {"status": "locked", "revealed": False}, "S13": {"status": "open", "revealed": False}})
+    private = [row(1, "S21", "93.12", "一等奖"), row(2, "S17", "91.35", "二等奖"), row(3, "S12", "88.60", "三等奖")]
+    private += [row(None, c, None) for c in ("S13", "S02", "S19", "S07", "S06")]
+    return {
+        "contest": {
+            "name": "2025年北京市职工宣讲比赛决赛", "language": "zh", "precision": 2,
+            "categories": [{"id": "final", "name": "决赛"}],
+            "panels": [{"id": "expert", "name": "专家评委", "weight": "0.7", "rule": "trimmed", "trim": 1},
+                       {"id": "model", "name": "劳模工匠评委", "weight": "0.2", "rule": "mean", "trim": 0},
+                       {"id": "public", "name": "职工大众评委", "weight": "0.1", "rule": "mean", "trim": 0}],
+            "judges": [{"id": j, "name": n, "panel": p} for j, n, p in JUDGES],
+            "contestants": [{"id": c, "name": n, "unit": u, "category": "final", "members": []} for c, n, u in PEOPLE],
+            "rounds": [{"id": "final", "name": "决赛", "kind": "judged",
+                        "criteria": [{"id": "total", "name": "总分", "min": "0", "max": "100", "step": "0.01", "factor": "1"}]}],
+        },
+        "round": "final", "frozen": False, "order": order, "status": status,
+        "progress": {"S13": {"submitted": ["E1", "E3", "M1", "P2", "P3"], "expected": 8, "waiting": ["E2", "M2", "P1"]}},
+        "private:final": private,
+        "standings:final": [row(1, "S17", "91.35", "一等奖"), row(2, "S12", "88.60", "二等奖")],
+        "reveal": None, "connected": {}, "quiz": None, "units": None, "ceremony": None,
+    }
+
+
+def quiz_state() -> dict:
+    teams = [("Q5", "丰台区方庄街道代表队", "丰台区方庄街道", "-10"), ("Q2", "海淀区中关村街道代表队", "海淀区中关村街道", "20"),
+             ("Q1", "朝阳区望京街道代表队", "朝阳区望京街道", "40"), ("Q7", "通州区永顺镇代表队", "通州区永顺镇", "30")]
+    types = [("required", "必答题", "10", "0", []), ("buzzer", "抢答题", "10", "-10", []), ("risk", "风险题", "0", "0", ["10", "20", "30"])]
+    ranked = [("Q1", "40", "一等奖"), ("Q7", "30", "二等奖"), ("Q2", "20", "二等奖"), ("Q5", "-10", "三等奖")]
+    names = {c: (n, u) for c, n, u, _ in teams}
+    standings = [{"rank": i, "contestant": c, "name": names[c][0], "unit": names[c][1], "members": [], "total": t, "award": a,
+                  "award_kind": "tier", "single_awards": []} for i, (c, t, a) in enumerate(ranked, 1)]
+    return {
+        "contest": {
+            "name": "2025年北京市社区安全生产知识竞赛决赛", "language": "zh", "precision": 0,
+            "categories": [{"id": "final", "name": "决赛"}], "panels": [], "judges": [],
+            "contestants": [{"id": c, "name": n, "unit": u, "category": "final", "members": []} for c, n, u, _ in teams],
+            "rounds": [{"id": "quiz", "name": "决赛", "kind": "points", "criteria": []}],
+        },
+        "round": "quiz", "frozen": False, "order": [c for c, _, _, _ in teams],
+        "status": {c: {"status": "waiting", "revealed": False} for c, _, _, _ in teams},
+        "progress": {}, "reveal": None, "connected": {}, "units": None, "ceremony": None,
+        "quiz": {
+            "round": "quiz", "name": "决赛",
+            "types": [{"id": i, "name": n, "correct": c, "wrong": w, "none": "0", "stakes": s} for i, n, c, w, s in types],
+            "question": {"type": "risk", "name": "风险题", "number": 2},
+            "last": {"seq": 41, "contestant": "Q5", "name": "丰台区方庄街道代表队", "type": "risk", "type_name": "风险题",
+                     "number": 2, "outcome": "wrong", "points": "-30", "undone": False},
+            "teams": [{"contestant": c, "name": n, "unit": u, "total": t} for c, n, u, t in teams],
+        },
+        # Quiz awards are public at once: the hall's standings equal the private ones.
+        "private:final": standings, "standings:final": standings,
+    }
+
+
+async def settle(pilot) -> None:
+    await until(pilot, lambda: pilot.app.main is not None and pilot.app.connected and isinstance(pilot.app.screen, MainScreen))
+    await pilot.pause(0.1)
+
+
+def test_snapshot_main_zh(snap_compare):
+    """Chinese (the contest's language): order of play, who is being scored and who is missing by name, private standings."""
+    assert snap_compare(ControlApp(StubClient(speech_state())), terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_main_en_public(snap_compare):
+    """The same contest in English (--lang en), CJK names aligned, showing the public standings."""
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+
+    assert snap_compare(ControlApp(StubClient(speech_state()), lang="en"), terminal_size=SIZE, run_before=go)
+
+
+def test_snapshot_quiz_zh(snap_compare):
+    """A risk question: teams with running totals (one below zero), a stake chosen for the third team, the last change."""
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("3", "s", "s")
+        await pilot.pause()
+
+    assert snap_compare(ControlApp(StubClient(quiz_state())), terminal_size=SIZE, run_before=go)

@@ -133,15 +133,14 @@ class StandingRow:
 
 
 def standing_rows(state: dict[str, Any], category: str, private: bool) -> list[StandingRow]:
+    """A category's standings; a row is "revealed" when the hall's standings hold it (so a quiz
+    award, public at once, counts as shown, and a reveal held back by a freeze does not)."""
     section = state.get(f"{'private' if private else 'standings'}:{category}") or []
-    status = state.get("status") or {}
-    out = []
-    for s in section:
-        shown = bool((status.get(s["contestant"]) or {}).get("revealed")) or not private
-        out.append(
-            StandingRow(s.get("rank"), s["contestant"], s["name"], s.get("unit") or "", s.get("total") or "", s.get("award") or "", shown)
-        )
-    return out
+    public = {s["contestant"] for s in state.get(f"standings:{category}") or []}
+    return [
+        StandingRow(s.get("rank"), s["contestant"], s["name"], s.get("unit") or "", s.get("total") or "", s.get("award") or "", s["contestant"] in public)
+        for s in section
+    ]
 
 
 def standing_of(state: dict[str, Any], cid: str) -> dict[str, Any] | None:

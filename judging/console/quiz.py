@@ -47,7 +47,7 @@ def last_text(q: dict[str, Any], lang: str) -> Text:
     body = f"{last['name']}  {last['type_name']} #{last['number']}  {t(last['outcome'], lang)} {signed(last['points'])}"
     out.append(body, style="strike dim" if last.get("undone") else "")
     if last.get("undone"):
-        out.append(f"  ({t('undone', lang)})", style="yellow")
+        out.append(f"（{t('undone', lang)}）" if lang == "zh" else f"  ({t('undone', lang)})", style="yellow")
     return out
 
 

@@ -175,7 +175,7 @@ class StandingsView(Static):
             table.add_column(t("col_award", lang), no_wrap=True)
             for r in rows:
                 style = "" if r.revealed else "italic"
-                name_cell = Text(f"{r.name} ({r.cid})", style=style)
+                name_cell = Text(f"{r.cid} {r.name}", style=style)
                 if not r.revealed:
                     name_cell.append(" ·" + t("not_revealed", lang), style="dim")
                 table.add_row(str(r.rank) if r.rank is not None else "—", name_cell, r.total or "—", r.award)
