@@ -424,6 +424,56 @@ def test_bulk_load_equals_card_by_card(case):
         assert snapshot(tabulate(contest, cards)) == cold[1]
 
 
+@SETTINGS
+@given(update_sequences())
+def test_judge_lines_read_late_are_the_cards_scored(case):
+    """A panel's judge lines are built when first read; whenever that is, they are the
+    cards the panel was scored on, worked out as the rules say, one card at a time."""
+    from judging.rules.aggregate import aggregate
+    from judging.rules.decimals import round_to
+
+    contest, cards, ops = case
+    tab = tabulate(contest, cards)
+    handed_out = []
+    for op in ops:  # results taken before a change, read after it
+        if op[0] in ("set", "cell", "remove"):
+            handed_out.append((op[1], op[2], dict(tab.cards(op[1], op[2])), tab.round_result(op[1], op[2])))
+        try:
+            {"set": tab.set_card, "cell": tab.set_score, "remove": tab.remove_card}.get(op[0], lambda *a: None)(*op[1:])
+        except Exception:
+            pass  # e.g. a lone cell for a judge with no card yet: fine, nothing changes
+    fresh = [(r.id, c.id, dict(tab.cards(r.id, c.id)), tab.round_result(r.id, c.id)) for r in contest.rounds for c in contest.contestants]
+    for rid, cid, held, result in handed_out + fresh:
+        rnd, contestant = contest.round(rid), contest.contestant(cid)
+        if rnd.aggregate != "judge-total":
+            continue
+        for panel in result.panels:
+            rule = contest.panel(panel.panel)
+            judges = [j for j in contest.judges_for(rnd, contestant) if j.panel == panel.panel and j.id in held]
+            assert [line.judge for line in panel.judges] == [j.id for j in judges]
+            totals = []
+            for j, line in zip(judges, panel.judges):
+                card = held[j.id]
+                total = None
+                if len(card) == len(rnd.criteria):
+                    total = Decimal(0)
+                    for c in rnd.criteria:
+                        product = card[c.id] * c.factor if c.factor != 1 else card[c.id]
+                        if c.factor != 1 and "product" in rnd.round_at:
+                            product = round_to(product, contest.precision, contest.rounding)
+                        total += product
+                assert line.scores == card and (line.total, line.shadow) == (total, j.shadow)
+                assert line.counted == (total is not None and not j.shadow)
+                totals.append(total)
+            counted = [i for i, line in enumerate(panel.judges) if line.counted]
+            _, dropped, _ = aggregate([totals[i] for i in counted], rule)
+            assert {i for i, line in enumerate(panel.judges) if line.dropped} == {counted[k] for k in dropped}
+            assert panel.missing == tuple(
+                j.id for j in contest.judges_for(rnd, contestant)
+                if j.panel == panel.panel and not j.shadow and j.id not in {panel.judges[i].judge for i in counted}
+            )
+
+
 def test_fast_builders_make_the_same_frozen_objects():
     import dataclasses
 

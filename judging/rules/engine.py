@@ -55,7 +55,6 @@ class Tabulator:
         self._need_criteria = bool(contest.single_awards) or any(
             k.startswith("criterion:") for k in contest.tie_break
         )
-        self._plans: dict[tuple[str, str], list] = {}
         self._results: dict[tuple[str, str], RoundResult] = {}
         self._round_ranks: dict[tuple[str, str], list[tuple[int, Contestant]]] = {}
         self._standings: dict[str, CategoryStandings] = {}
@@ -221,23 +220,11 @@ class Tabulator:
         if rnd.kind == "points":
             result = points_round(contest, rnd, contestant, self._points.get(key, {}))
         else:
-            result = judged_round(contest, rnd, contestant, self._plan(rnd, contestant), self._cards.get(key, {}), self._need_criteria)
+            result = judged_round(contest, rnd, contestant, contest.plan(rnd, contestant), self._cards.get(key, {}), self._need_criteria)
         adjs = tuple(a for a in self._adjustments.get(cid, ()) if a.round == rid)
         result = with_adjustments(result, adjs, contest.precision, contest.rounding)
         self._results[key] = result
         return result
-
-    def _plan(self, rnd: Round, contestant: Contestant) -> list:
-        key = (rnd.id, contestant.id)
-        plan = self._plans.get(key)
-        if plan is None:
-            judges = self.contest.judges_for(rnd, contestant)
-            plan = [
-                (self.contest.panel(pid), self.contest.panel_weight(rnd, pid), [j for j in judges if j.panel == pid])
-                for pid in rnd.panels
-            ]
-            self._plans[key] = plan
-        return plan
 
     def participants(self, rid: str, category: str) -> set[str]:
         """Who takes part in a round: everyone in the first, the advancers after that."""

@@ -6,6 +6,7 @@ module only declares the shapes and small lookups over them.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -96,6 +97,12 @@ class Round:
         # Criterion id -> that criterion's marks already checked (see Criterion), for
         # checking a whole card in one step.
         object.__setattr__(self, "_marks", {c.id: c._checked for c in self.criteria})  # type: ignore[attr-defined]
+        # A judge's total is the plain sum of their marks when nothing multiplies or rounds
+        # them (a factor of exactly 1: 1.0 would change how the product is written); then
+        # each criterion's marks can be taken from the cards in one step.
+        plain = "product" not in self.round_at and all(str(c.factor) == "1" for c in self.criteria)
+        object.__setattr__(self, "_plain", plain)
+        object.__setattr__(self, "_getters", tuple(operator.itemgetter(c.id) for c in self.criteria))
 
     def criterion(self, cid: str) -> Criterion | None:
         return self._criteria.get(cid)  # type: ignore[attr-defined]
@@ -208,6 +215,7 @@ class Contest:
         # (round, contestant) -> who may mark them there; filled by ``scorers``. The contest
         # never changes, so neither does the answer.
         object.__setattr__(self, "_scorers", {})
+        object.__setattr__(self, "_plans", {})  # the same for ``plan``
 
     def judge(self, jid: str) -> Judge | None:
         return self._judges.get(jid)  # type: ignore[attr-defined]
@@ -250,6 +258,22 @@ class Contest:
         if found is None:
             judges = tuple(self.judges_for(rnd, contestant))
             found = self._scorers[key] = (judges, frozenset(j.id for j in judges))  # type: ignore[attr-defined]
+        return found
+
+    def plan(self, rnd: Round, contestant: Contestant) -> tuple[tuple, ...]:
+        """How a judged round scores this contestant, panel by panel: (panel, weight,
+        judges, their ids, whether any is a shadow), judges in contest order. Kept, like
+        ``scorers``."""
+        key = (rnd.id, contestant.id)
+        found = self._plans.get(key)  # type: ignore[attr-defined]
+        if found is None:
+            everyone = self.scorers(rnd, contestant)[0]
+            found = []
+            for pid in rnd.panels:
+                judges = tuple(j for j in everyone if j.panel == pid)
+                ids = tuple(j.id for j in judges)
+                found.append((self._panels[pid], self.panel_weight(rnd, pid), judges, ids, any(j.shadow for j in judges)))  # type: ignore[attr-defined]
+            found = self._plans[key] = tuple(found)  # type: ignore[attr-defined]
         return found
 
     def in_category(self, category: str) -> list[Contestant]:

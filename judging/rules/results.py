@@ -78,6 +78,35 @@ class PanelResult:
     missing: tuple[str, ...] = ()  # judges expected to score who have no complete card
 
 
+class Deferred:
+    """A panel's judge lines not built yet: ``build(*args)`` makes the tuple. A full
+    tabulation scores 12,000 cards in the teaching contest and shows almost none of them,
+    so ``PanelResult.judges`` builds its lines the first time it is read, then keeps them.
+    ``args`` must hold only what never changes (cards are replaced, never edited)."""
+
+    __slots__ = ("build", "args")
+
+    def __init__(self, build, args: tuple):
+        self.build = build
+        self.args = args
+
+
+_panel_judges = PanelResult.__dict__["judges"]  # the slot itself
+
+
+def _read_judges(self: PanelResult) -> tuple[JudgeLine, ...]:
+    lines = _panel_judges.__get__(self, PanelResult)
+    if type(lines) is Deferred:
+        lines = lines.build(*lines.args)
+        _panel_judges.__set__(self, lines)
+    return lines
+
+
+# Reading ``judges`` (equality, repr, pickling and ``dataclasses.replace`` included) always
+# gives the tuple; setting it stays refused after construction (the class is frozen).
+PanelResult.judges = property(_read_judges, _panel_judges.__set__, doc="Each judge's card and total, in judge order.")  # type: ignore[assignment, method-assign]
+
+
 @dataclass(frozen=True, slots=True)
 class PointsLine:
     key: str  # e.g. "buzzer#7"

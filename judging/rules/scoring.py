@@ -12,11 +12,13 @@ Rounding placements (``round.round_at``), all at the contest precision and round
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import repeat
+from operator import add
 
 from judging.rules.aggregate import aggregate
 from judging.rules.decimals import round_to
 from judging.rules.model import Contest, Contestant, Judge, Panel, Round
-from judging.rules.results import CriterionLine, JudgeLine, PanelResult, PointsLine, RoundResult, judge_line
+from judging.rules.results import CriterionLine, Deferred, JudgeLine, PanelResult, PointsLine, RoundResult, judge_line
 
 ZERO = Decimal(0)
 
@@ -27,12 +29,12 @@ def judged_round(
     contest: Contest,
     rnd: Round,
     contestant: Contestant,
-    panels: list[tuple[Panel, Decimal, list[Judge]]],
+    panels: tuple[tuple, ...],
     cards: Cards,
     with_criteria: bool,
 ) -> RoundResult:
-    """Score a judged round. ``panels`` gives each panel, its weight and its judges for
-    this contestant (recusals already removed)."""
+    """Score a judged round. ``panels`` is ``contest.plan(rnd, contestant)``: each panel,
+    its weight and its judges for this contestant (recusals already removed)."""
     prec, mode, at = contest.precision, contest.rounding, rnd.round_at
 
     def r(value: Decimal, place: str) -> Decimal:
@@ -41,30 +43,28 @@ def judged_round(
     results = []
     raw: Decimal | None = ZERO
     criterion_scores: dict[str, Decimal] = {}
-    for panel, weight, judges in panels:
-        lines, counted = _cards(rnd, panel, judges, cards, r)
-        missing = tuple(j.id for j in judges if not j.shadow and j.id not in counted)
+    for panel, weight, judges, ids, shadows in panels:
         crit_lines: tuple[CriterionLine, ...] = ()
         if rnd.aggregate == "per-criterion":
+            lines, counted = _cards(rnd, panel, judges, cards, r)
             score, lines, crit_lines, note = _per_criterion(rnd, panel, lines, r)
+            judge_lines: tuple[JudgeLine, ...] | Deferred = tuple(lines)
+            kept = [line.scores for line in lines if line.counted]
+            marks = [[card[c.id] for card in kept] for c in rnd.criteria] if with_criteria else []
+            missing = tuple(j.id for j in judges if not j.shadow and j.id not in counted)
         else:
-            totals = [line.total for line in lines if line.counted]
-            score, dropped, note = aggregate(totals, panel)  # type: ignore[arg-type]
-            if dropped:
-                counted_lines = [i for i, line in enumerate(lines) if line.counted]
-                gone = {counted_lines[i] for i in dropped}
-                lines = [_drop(line) if i in gone else line for i, line in enumerate(lines)]
+            score, note, judge_lines, missing, marks = _judge_totals(rnd, panel, judges, ids, shadows, cards, r)
         if score is not None:
             score = r(score, "panel")
         weighted = None if score is None else r(score * weight, "product") if weight != 1 else score
         if with_criteria:
-            _add_criterion_scores(criterion_scores, rnd, panel, weight, lines)
+            _add_criterion_scores(criterion_scores, rnd, panel, weight, marks)
         results.append(
             PanelResult(
                 panel=panel.id,
                 rule=panel.rule,
                 weight=weight,
-                judges=tuple(lines),
+                judges=judge_lines,  # type: ignore[arg-type]
                 score=score,
                 weighted=weighted,
                 criteria=crit_lines,
@@ -92,9 +92,7 @@ def _cards(rnd: Round, panel: Panel, judges: list[Judge], cards: Cards, r) -> tu
     counted = set()
     crits = rnd.criteria
     n = len(crits)
-    # Marks taken as they are when nothing multiplies or rounds them (a factor of exactly 1:
-    # 1.0 would change how the product is written).
-    plain = "product" not in rnd.round_at and all(str(c.factor) == "1" for c in crits)
+    plain = rnd._plain  # type: ignore[attr-defined]
     ids = [c.id for c in crits]
     pid = panel.id
     for judge in judges:
@@ -114,8 +112,62 @@ def _cards(rnd: Round, panel: Panel, judges: list[Judge], cards: Cards, r) -> tu
     return lines, counted
 
 
-def _drop(line: JudgeLine) -> JudgeLine:
-    return judge_line(line.judge, line.panel, line.scores, line.total, line.counted, True, line.shadow)
+def _judge_totals(rnd: Round, panel: Panel, judges: tuple[Judge, ...], ids: tuple[str, ...], shadows: bool, cards: Cards, r):
+    """Judge-total aggregation: each judge's total, then the panel's rule over the counted
+    totals. Returns the panel score (unrounded), its note, the judge lines (deferred: built
+    when first read), the judges missing and each criterion's counted marks (one list per
+    criterion, judge order)."""
+    held = list(map(cards.get, ids))
+    got: tuple[Judge, ...] | list[Judge] = judges
+    if None in held:  # judges without a card have no line
+        got = [j for j, card in zip(judges, held) if card is not None]
+        held = [card for card in held if card is not None]
+    crits = rnd.criteria
+    n = len(crits)
+    complete = min(map(len, held), default=n) == n
+    columns = None
+    if complete and rnd._plain:  # type: ignore[attr-defined]
+        # Criterion by criterion: each one's marks, then each judge's total summed from 0
+        # in criterion order, as sum(card values, 0) would.
+        columns = [list(map(get, held)) for get in rnd._getters]  # type: ignore[attr-defined]
+        acc = repeat(ZERO)
+        for column in columns:
+            acc = map(add, acc, column)
+        totals: list[Decimal | None] = list(acc)
+    else:
+        totals = [
+            sum((r(card[c.id] * c.factor, "product") if c.factor != 1 else card[c.id] for c in crits), ZERO)
+            if len(card) == n
+            else None
+            for card in held
+        ]
+    if complete and not shadows:  # every card there counts
+        ok = None
+        counted = totals
+        missing = () if len(got) == len(judges) else tuple(j.id for j in judges if j.id not in cards)
+    else:
+        ok = [total is not None and not j.shadow for j, total in zip(got, totals)]
+        counted = [t for t, o in zip(totals, ok) if o]
+        counting = {j.id for j, o in zip(got, ok) if o}
+        missing = tuple(j.id for j in judges if not j.shadow and j.id not in counting)
+        kept = [card for card, o in zip(held, ok) if o]
+        columns = [[card[c.id] for card in kept] for c in crits]
+    if columns is None:
+        columns = [list(map(get, held)) for get in rnd._getters]  # type: ignore[attr-defined]
+    score, dropped, note = aggregate(counted, panel)  # type: ignore[arg-type]
+    if dropped and ok is not None:
+        where = [i for i, o in enumerate(ok) if o]  # counted position -> line position
+        dropped = {where[i] for i in dropped}
+    lines = Deferred(_judge_lines, (panel.id, got, held, totals, ok, dropped))
+    return score, note, lines, missing, columns
+
+
+def _judge_lines(pid: str, judges, cards: list, totals: list, counted: list | None, dropped: set[int]) -> tuple[JudgeLine, ...]:
+    """One line per card, judge order; ``counted`` None: every one counts."""
+    return tuple(
+        judge_line(j.id, pid, card, total, ok, i in dropped, j.shadow)
+        for i, (j, card, total, ok) in enumerate(zip(judges, cards, totals, repeat(True) if counted is None else counted))
+    )
 
 
 def _per_criterion(rnd: Round, panel: Panel, lines: list[JudgeLine], r):
@@ -150,12 +202,12 @@ def _per_criterion(rnd: Round, panel: Panel, lines: list[JudgeLine], r):
     return total, lines, tuple(crit_lines), "; ".join(notes)
 
 
-def _add_criterion_scores(out: dict[str, Decimal], rnd: Round, panel: Panel, weight: Decimal, lines) -> None:
+def _add_criterion_scores(out: dict[str, Decimal], rnd: Round, panel: Panel, weight: Decimal, marks: list) -> None:
     """Each criterion aggregated with the panel's rule and weighted like the panel: what
-    single-item awards and criterion tie-breaks compare."""
-    counted = [line for line in lines if line.counted]
-    for c in rnd.criteria:
-        score, _, _ = aggregate([line.scores[c.id] for line in counted], panel)
+    single-item awards and criterion tie-breaks compare. ``marks``: each criterion's counted
+    marks, in judge order."""
+    for c, values in zip(rnd.criteria, marks):
+        score, _, _ = aggregate(values, panel)
         if score is None:
             continue
         out[c.id] = out.get(c.id, ZERO) + score * weight
