@@ -80,7 +80,7 @@ async def test_the_ceremony_steps_from_the_control_client(make_live, tmp_path):
         await ctl.control("ceremony", step=None)
         await until(pilot, lambda: view(app) == "body", WAIT)
         assert app.query_one("#stage", ContentSwitcher).current == "quiz"
-        assert "丰台区方庄街道代表队" in text_of(app.query_one(Standings))
+        await until(pilot, lambda: "丰台区方庄街道代表队" in text_of(app.query_one(Standings)), WAIT)  # laid out again
 
 
 # -- layout, without a server -------------------------------------------------------------------

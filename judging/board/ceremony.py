@@ -251,6 +251,8 @@ class Ceremony(Widget):
         out += page
         if below:
             out += [Text("")] * max(1, height - len(out) - len(below)) + below
+        for line in out:
+            line.no_wrap, line.overflow = True, "ellipsis"  # on a narrow screen a line is cut, never wrapped
         return Group(*out)
 
 

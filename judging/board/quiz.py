@@ -141,4 +141,7 @@ class QuizBoard(Widget):
         width, height = max(20, self.size.width), max(6, self.size.height)
         head = Text.assemble(Text(self.quiz.get("name") or "", style="bold #ffd75f"), "   ", self.question())
         top = [head, Text(""), *self.last(width), Text(""), Text("─" * width, style="#444444"), Text("")]
-        return Group(*top, *self.tiles(width, height - len(top)))
+        out = top + self.tiles(width, height - len(top))
+        for line in out:
+            line.no_wrap, line.overflow = True, "ellipsis"  # on a narrow screen a line is cut, never wrapped
+        return Group(*out)
