@@ -59,7 +59,8 @@ def gather(loaded: Loaded, progress: Progress, threshold: Decimal = Decimal("1.0
         if i % 500 == 0 or i == total:
             progress.step("audit trail (events)", i, total)
     standings = standings_data(tab)
-    progress.note(f"standings: {sum(len(c['standings']) for c in standings['categories']):,} in {len(standings['categories'])} categories")
+    cats = len(standings["categories"])
+    progress.note(f"standings: {sum(len(c['standings']) for c in standings['categories']):,} in {cats} categor{'y' if cats == 1 else 'ies'}")
     sheet = scoresheet(loaded, describer.corrections, progress)
     result = review(tab, threshold)
     progress.note(f"review: {len(result['flags'])} mark(s) to review, {len(result['missing'])} missing")

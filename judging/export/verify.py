@@ -62,6 +62,10 @@ def recompute(state: LiveState) -> Tabulator:
     return tab
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def check_standings(loaded: Loaded, verdict: Verdict) -> dict[str, Any]:
     live = standings_data(loaded.state.tab)
     try:
@@ -72,7 +76,7 @@ def check_standings(loaded: Loaded, verdict: Verdict) -> dict[str, Any]:
     people = sum(len(c["standings"]) for c in live["categories"])
     if live == full:
         verdict.say(
-            f"Re-derived: {people} contestants in {len(live['categories'])} categories; the replayed log and a full "
+            f"Re-derived: {people} contestants in {_count(len(live['categories']), 'category', 'categories')}; the replayed log and a full "
             "recompute give the same standings"
         )
     else:
