@@ -58,8 +58,8 @@ class Result:
     standings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # category -> public rows
 
     def progress(self) -> str:
-        done = [f"{self.revealed} result(s) revealed"] + ([f"{self.awards} quiz award(s)"] if self.awards else [])
-        return ", ".join(done)
+        done = [f"{self.revealed} result(s) revealed"] if self.revealed or not self.awards else []
+        return ", ".join(done + ([f"{self.awards} quiz award(s)"] if self.awards else []))
 
 
 def default_db(contest_path: Path) -> Path:
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         from judging.demo_board import run_board_demo
 
         code = run_board_demo(options, args.lang)
-    if options.db.exists():
+    if code != 2 and options.db.exists():
         print(f"demo database: {options.db}")
         print(f"  results:  judging export --db {options.db} --format html --out results.html")
         print(f"  re-check: judging verify --db {options.db}")

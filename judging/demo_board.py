@@ -9,13 +9,14 @@ Textual's default for it is a hint to press Ctrl+Q).
 from __future__ import annotations
 
 import logging
+import sys
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from judging.demo import Background, DemoError, Options
+from judging.demo import Background, Options
 from judging.scoreboard import ScoreboardApp
 
 
@@ -54,11 +55,15 @@ def run_board_demo(options: Options, lang: str | None = None) -> int:
     demo = Background(options)
     try:
         result = demo.start()
-    except DemoError as e:
-        print(f"error: {e}")
-        return 2
+    except KeyboardInterrupt:
+        demo.stop()
+        print("interrupted while starting: the demo is stopped")
+        return 130
     except OSError as e:
-        print(f"error: cannot serve on {options.host}:{options.port}: {e.strerror or e}")
+        print(f"error: cannot serve on {options.host}:{options.port}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # e.g. the simulated judges could not connect: say so, no traceback
+        print(f"error: the demo could not start: {e}", file=sys.stderr)
         return 2
     try:
         DemoBoard(result.url, demo, lang).run()
@@ -67,7 +72,7 @@ def run_board_demo(options: Options, lang: str | None = None) -> int:
     finally:
         demo.stop()
     if demo.error is not None:
-        print(f"the demo stopped early: {demo.error}")
+        print(f"the demo stopped early: {type(demo.error).__name__}: {demo.error}", file=sys.stderr)
         return 1
     if demo.result is not None:
         print(f"demo ended after {demo.result.progress()}")
