@@ -95,12 +95,17 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
     result = Result(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db)
+    try:
+        # Replays an existing log first: a database of another contest is refused untouched.
+        server = JudgingServer(contest, store, contest_digest_text(options.contest))
+    except BaseException:
+        store.close()
+        raise
     store.set_meta("contest_path", str(options.contest.resolve()))  # as `judging serve` does: for export and verify
     judges = [j.id for j in contest.judges if not j.shadow]
     tokens = {jid: secrets.token_urlsafe(18) for jid in judges}
     control_token = secrets.token_urlsafe(18)
     store.issue_tokens([(f"judge:{j}", "judge", t) for j, t in tokens.items()] + [("control", "control", control_token)])
-    server = JudgingServer(contest, store, contest_digest_text(options.contest))
     clients: list[Client] = []
     tasks: list[asyncio.Task] = []
     pace = Pace(options.speed)
@@ -204,6 +209,11 @@ def run_headless(options: Options) -> int:
         print(f"error: cannot serve on {options.host}:{options.port}: {e.strerror or e}", file=sys.stderr)
         return 2
     except Exception as e:  # the server refused an action, a client timed out: say so, no traceback
+        from judging.server import StartupError
+
+        if isinstance(e, StartupError):  # e.g. --db holds another contest
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         print(f"error: the demo stopped: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     return 0 if result.finished else 1

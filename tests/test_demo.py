@@ -210,6 +210,28 @@ def test_bad_options_are_named_not_traced(capsys):
     assert "cannot read the file" in capsys.readouterr().err
 
 
+def test_a_database_of_another_contest_is_refused(tmp_path, capsys):
+    db = tmp_path / "other.db"
+    assert main(["demo", "--headless", "--speed", "1000", "--contest", str(LIVE), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--headless", "--db", str(db)]) == 2
+    out, err = capsys.readouterr()
+    assert "differs from the one this database was recorded with" in err and "Traceback" not in err + out
+    store = Store(db)  # left as it was: still the live contest's, for export and verify
+    assert store.get_meta("contest_path") == str(LIVE.resolve())
+    store.close()
+
+
+def test_the_readme_quick_start_runs_the_demo_then_the_ci_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0].strip() for b in section.split("```sh\n")[1:]]
+    assert len(blocks) == 2
+    assert blocks[0] == "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/judging demo"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert blocks[1] == ci
+
+
 async def test_the_board_comes_up_with_the_demo_running(tmp_path):
     demo = Background(Options(SPEECH, tmp_path / "demo.db", speed=20.0))
     result = demo.start()
