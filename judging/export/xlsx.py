@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 
 from judging.export.data import ExportData
@@ -36,16 +36,31 @@ STYLES = {
     "missing": {"font": Font(color="C00000")},
     "flag": {"fill": PatternFill("solid", fgColor="FFF2CC")},
 }
-RIGHT = Alignment(horizontal="right")
 
 
-def _cell(ws: Any, value: Any, style: str, right: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    for attr, v in STYLES.get(style, {}).items():
-        setattr(cell, attr, v)
-    if right:
-        cell.alignment = RIGHT
-    return cell
+class _Styles:
+    """Each look registered once as a named style: setting a font or fill on a cell looks
+    the style up by hashing it, which costs more than writing the cell, while a named style
+    is copied by name."""
+
+    def __init__(self, book: Workbook):
+        self.book = book
+        self.names: dict[tuple[str, bool], str] = {}
+
+    def cell(self, ws: Any, value: Any, style: str, right: bool = False) -> WriteOnlyCell:
+        key = (style, right)
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"judging {style or 'plain'}{' right' if right else ''}"
+            named = NamedStyle(name=name)
+            for attr, v in STYLES.get(style, {}).items():
+                setattr(named, attr, v)
+            if right:
+                named.alignment = Alignment(horizontal="right", vertical=named.alignment.vertical)
+            self.book.add_named_style(named)
+        cell = WriteOnlyCell(ws, value=value)
+        cell.style = name
+        return cell
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -74,25 +89,24 @@ def _widths(tables: list[Table]) -> list[int]:
     return [min(b + 2, MAX_WIDTH) for b in best]
 
 
-def _write_table(ws: Any, t: Table, progress: Progress, label: str, with_title: bool) -> None:
+def _write_table(ws: Any, st: _Styles, t: Table, progress: Progress, label: str, with_title: bool) -> None:
     if with_title:
-        ws.append([_cell(ws, t.title, "title")])
+        ws.append([st.cell(ws, t.title, "title")])
     if t.note:
-        ws.append([_cell(ws, t.note, "digest")])
-    ws.append([_cell(ws, h, "header", i in t.numeric) for i, h in enumerate(t.columns)])
+        ws.append([st.cell(ws, t.note, "digest")])
+    ws.append([st.cell(ws, h, "header", i in t.numeric) for i, h in enumerate(t.columns)])
     total = len(t.rows)
     for n, (row, style) in enumerate(zip(t.rows, t.styles), start=1):
         if style:
-            ws.append([_cell(ws, v, style, i in t.numeric) for i, v in enumerate(row)])
+            ws.append([st.cell(ws, v, style, i in t.numeric) for i, v in enumerate(row)])
         else:
-            # Plain values: a styled cell costs several times as much to write, and a score
-            # sheet has tens of thousands of rows.
-            ws.append(row)
+            # Scores are text (see tables.py): aligned right by a style, like numbers.
+            ws.append([st.cell(ws, v, "", True) if i in t.numeric and v != "" else v for i, v in enumerate(row)])
         if n % 1000 == 0 or n == total:
             progress.step(label, n, total)
 
 
-def _sheet(book: Workbook, used: set[str], name: str, tables: list[Table], data: ExportData, progress: Progress, label: str) -> None:
+def _sheet(book: Workbook, st: _Styles, used: set[str], name: str, tables: list[Table], data: ExportData, progress: Progress, label: str) -> None:
     ws = book.create_sheet(_sheet_name(name, used))
     for i, wd in enumerate(_widths(tables), start=1):
         ws.column_dimensions[get_column_letter(i)].width = wd
@@ -100,26 +114,27 @@ def _sheet(book: Workbook, used: set[str], name: str, tables: list[Table], data:
     header_row = 3 + (1 if first.note else 0)
     ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.append([_cell(ws, first.title, "title")])
-    ws.append([_cell(ws, digest_line(data), "digest")])
+    ws.append([st.cell(ws, first.title, "title")])
+    ws.append([st.cell(ws, digest_line(data), "digest")])
     for i, t in enumerate(tables):
         if i:
             ws.append([])
-        _write_table(ws, t, progress, label, with_title=i > 0)
+        _write_table(ws, st, t, progress, label, with_title=i > 0)
 
 
 def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
     lang = data.language
     book = Workbook(write_only=True)
     used: set[str] = set()
+    st = _Styles(book)
     for table, singles in standings_tables(data):
-        _sheet(book, used, table.title.split(" — ")[-1], [table] + ([singles] if singles else []), data, progress, f"xlsx {table.name}")
+        _sheet(book, st, used, table.title.split(" — ")[-1], [table] + ([singles] if singles else []), data, progress, f"xlsx {table.name}")
     units = units_table(data)
     if units:
-        _sheet(book, used, units.title, [units], data, progress, "xlsx units")
-    _sheet(book, used, w("scoresheet", lang), [scoresheet_table(data)], data, progress, "xlsx score sheet (rows)")
-    _sheet(book, used, w("review", lang), [review_table(data)], data, progress, "xlsx review (rows)")
-    _sheet(book, used, w("audit", lang), [audit_table(data)], data, progress, "xlsx audit trail (rows)")
+        _sheet(book, st, used, units.title, [units], data, progress, "xlsx units")
+    _sheet(book, st, used, w("scoresheet", lang), [scoresheet_table(data)], data, progress, "xlsx score sheet (rows)")
+    _sheet(book, st, used, w("review", lang), [review_table(data)], data, progress, "xlsx review (rows)")
+    _sheet(book, st, used, w("audit", lang), [audit_table(data)], data, progress, "xlsx audit trail (rows)")
     progress.note(f"xlsx: saving {out}")
     book.save(out)
     return [out]
