@@ -15,7 +15,7 @@ from typing import Any
 
 from judging.board.model import categories, contestants_by_id
 from judging.console.strings import t
-from judging.tui.model import criteria, current_round, language  # noqa: F401  (re-exported for the console)
+from judging.tui.model import criteria, language  # noqa: F401  (re-exported for the console)
 
 STATE_ORDER = ("waiting", "open", "closed", "locked")
 
