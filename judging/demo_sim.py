@@ -199,7 +199,8 @@ class Host:
             await self.act("reveal", contestants=[cid])
         card = self.state.get("reveal") or {}
         if card.get("contestant") == cid:
-            self.say(f"{self.name_of(cid)}: {card.get('score')} -> total {card.get('total')}, rank {card.get('rank')}")
+            shown = card.get("score") if card.get("score") == card.get("total") else f"{card.get('score')} -> total {card.get('total')}"
+            self.say(f"{self.name_of(cid)}: revealed {shown}, rank {card.get('rank')}")
         self.revealed += 1
         await self.pace.sleep(self.pace.read)
 
