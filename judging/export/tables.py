@@ -190,7 +190,7 @@ class _Sheet:
             row[self.panel] = panel["name"]
             row[self.total], row[self.status] = panel["score"] or "", w("panel_score", lang)
             weight = f"{w('weight', lang)} {panel['weight']}" if len(rec["panels"]) > 1 else ""
-            row[self.note] = _join([x for x in (weight, panel["note"]) if x], lang)
+            row[self.note] = _semi([x for x in (weight, panel["note"]) if x], lang)
             t.add(row, "summary")
 
     def final(self, rec: dict[str, Any]) -> None:
