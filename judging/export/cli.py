@@ -34,7 +34,7 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--against", help="an exported file to compare with (default: the last export recorded in the database)")
 
 
-def output_paths(db: Path, fmt: str, out: str | None) -> Path:
+def output_path(db: Path, fmt: str, out: str | None) -> Path:
     """Where to write: a file, or for csv the stem its files are named from."""
     default = f"{db.stem}-results"
     if out is None:
@@ -81,7 +81,7 @@ def export(db: Path, fmt: str, out: str | None, contest: str | None = None, thre
     from judging.export.source import ExportError, load
 
     progress = Progress(quiet=quiet)
-    target = output_paths(db, fmt, out)
+    target = output_path(db, fmt, out)
     started = time.perf_counter()
     loaded = load(db, contest)
     try:

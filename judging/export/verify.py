@@ -66,22 +66,21 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def check_standings(loaded: Loaded, verdict: Verdict) -> dict[str, Any]:
+def check_standings(loaded: Loaded, verdict: Verdict) -> None:
     live = standings_data(loaded.state.tab)
     try:
         full = standings_data(recompute(loaded.state))
     except MarkError as e:
         verdict.fail(f"the final marks do not recompute: {e.message}")
-        return live
+        return
     people = sum(len(c["standings"]) for c in live["categories"])
     if live == full:
         verdict.say(
-            f"Re-derived: {people} contestants in {_count(len(live['categories']), 'category', 'categories')}; the replayed log and a full "
-            "recompute give the same standings"
+            f"Re-derived: {people} contestants in {_count(len(live['categories']), 'category', 'categories')}; "
+            "the replayed log and a full recompute give the same standings"
         )
     else:
         verdict.fail(f"the replayed log and a full recompute disagree: {published.first_difference(live, full)}")
-    return live
 
 
 def verify(db: str | Path, contest: str | Path | None = None, against: str | Path | None = None) -> Verdict:
