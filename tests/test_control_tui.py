@@ -571,7 +571,9 @@ def speech_state() -> dict:
         "progress": {"S13": {"submitted": ["E1", "E3", "M1", "P2", "P3"], "expected": 8, "waiting": ["E2", "M2", "P1"]}},
         "private:final": private,
         "standings:final": [row(1, "S17", "91.35", "一等奖"), row(2, "S12", "88.60", "二等奖")],
-        "reveal": None, "connected": {}, "quiz": None, "units": None, "ceremony": None,
+        "reveal": None, "connected": {}, "quiz": None, "ceremony": None,
+        "units": {"name": "团体总分", "standings": [{"rank": 1, "unit": "北京邮政", "score": "91.35", "counted": ["S17"]},
+                                                    {"rank": 2, "unit": "北京市第一中学", "score": "88.60", "counted": ["S12"]}]},
     }
 
 
@@ -612,7 +614,7 @@ async def settle(pilot) -> None:
 
 
 def test_snapshot_main_zh(snap_compare):
-    """Chinese (the contest's language): order of play, who is being scored and who is missing by name, private standings."""
+    """Chinese (the contest's language): order of play, who is being scored and who is missing by name, private and unit standings."""
     assert snap_compare(ControlApp(StubClient(speech_state())), terminal_size=SIZE, run_before=settle)
 
 
