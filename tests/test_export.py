@@ -335,3 +335,26 @@ def test_a_total_edited_in_an_exported_file_fails_verification_despite_its_diges
     text = standings.read_text(encoding="utf-8-sig").replace("一等奖", "特等奖", 1)
     standings.write_text(text, encoding="utf-8-sig")
     assert verify(db, against=standings).code == 1
+
+
+def test_a_contest_with_advancement_rederives_across_its_rounds(tmp_path):
+    contest = ROOT / "fixtures" / "live" / "contest.toml"
+    people = ["C1", "C2", "C3", "C4"]
+    heat = {"C1": "80", "C2": "70", "C3": "60", "C4": "65"}
+    actions = [("control", "open", {"contestants": people})]
+    for cid, mark in heat.items():
+        for jid in marks_for(cid, {j: mark for j in HEAT}):
+            actions.append((f"judge:{jid}", "mark", {"round": "heat", "contestant": cid, "judge": jid, "scores": {"total": mark}}))
+    actions += [("control", "lock", {"contestants": people}), ("control", "next_round", {}), ("control", "open", {"contestants": ["C1", "C4"]})]
+    for cid, mark in (("C1", "75"), ("C4", "90")):
+        for jid in marks_for(cid, {j: mark for j in HEAT}):
+            actions.append((f"judge:{jid}", "mark", {"round": "final", "contestant": cid, "judge": jid, "scores": {"total": mark}}))
+    log_day(tmp_path / "adv.db", contest, actions).close()
+    (path,) = export(tmp_path / "adv.db", "json", None, quiet=True)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [(r["round"], r["contestant"]) for r in doc["scoresheet"]] == [
+        ("heat", "C1"), ("heat", "C2"), ("heat", "C3"), ("heat", "C4"), ("final", "C1"), ("final", "C4")
+    ]
+    assert doc["warnings"] and "C1, C4" in doc["warnings"][0]  # the final is still open
+    verdict = verify(tmp_path / "adv.db")
+    assert verdict.code == 0 and any("4 contestants in 2 categories" in line for line in verdict.lines), verdict.lines
