@@ -310,6 +310,7 @@ class LiveState:
             for cat in self.contest.categories:
                 for cid in self.tab.participants(self.round, cat.id):
                     self.revealed.add((self.round, cid))
+                    self._publish_or_hold(cid)  # e.g. a manual award from the contest file
 
     def _publish_points(self, rid: str, cid: str) -> None:
         standing = self.quiz.standing(rid, cid)

@@ -256,3 +256,14 @@ async def test_a_judged_round_then_a_quiz_equals_the_offline_tabulation(make_liv
         (r["contestant"], r["rank"], r["total"], r["award"]) for r in expected
     ]
     assert got[0]["contestant"] == "T4" and got[0]["total"] == "112.2"
+
+
+async def test_a_manual_award_in_the_contest_file_is_public_from_the_start_of_a_quiz(make_live, tmp_path):
+    path = tmp_path / "quiz.toml"
+    extra = '\n[[awards.manual]]\ncontestant = "Q8"\naward = "特等奖"\nreason = "组委会决定"\n'
+    path.write_text(QUIZ.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text((QUIZ.parent / "roster.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    live = await make_live(path)
+    viewer = await live.viewer()
+    row = next(r for r in viewer.state["standings:final"] if r["contestant"] == "Q8")
+    assert row["award"] == "特等奖" and row["award_kind"] == "manual"
