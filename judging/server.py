@@ -41,6 +41,8 @@ from judging.views import control_snapshot, judge_snapshot, patch_for, standings
 
 log = logging.getLogger("judging.server")
 
+MAX_BATCH = 1000  # queued actions taken into one transaction at most
+
 
 class StartupError(Exception):
     """The server cannot start with this contest file and database."""
@@ -261,7 +263,9 @@ class JudgingServer:
             await self._wake.wait()
             self._wake.clear()
             while self._inbox:
-                work, self._inbox = self._inbox, []
+                # A bounded helping, so that a backlog is worked off in batches that each
+                # come back (acknowledged, shown) soon, rather than in one long one.
+                work, self._inbox = self._inbox[:MAX_BATCH], self._inbox[MAX_BATCH:]
                 batch = self._batch = Batch()
                 for kind, peer, item in work:
                     try:

@@ -1,0 +1,153 @@
+"""Shared pieces of the live benchmarks: a generated contest, a server or relay in its own
+process, and percentiles. Run by hand; not a test."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONTROL_TOKEN = "bench-control-token-0123456789"
+
+
+def judge_token(jid: str) -> str:
+    return f"bench-{jid}-token-0123456789"
+
+
+def judge_ids(n: int) -> list[str]:
+    return [f"J{i:03d}" for i in range(1, n + 1)]
+
+
+def contest_toml(contestants: int, judges: int, auto_reveal: bool = True) -> str:
+    """One category, one trimmed panel (drop the highest and the lowest), one round scored
+    as a total: the shape of a speech or teaching final."""
+    lines = [
+        "[contest]",
+        'name = "Live benchmark"',
+        'language = "en"',
+        "precision = 2",
+        'rounding = "half-up"',
+        "",
+        "[live]",
+        f"auto_reveal = {'true' if auto_reveal else 'false'}",
+        "",
+        "[[categories]]",
+        'id = "main"',
+        'name = "Main"',
+        "",
+        "[[panels]]",
+        'id = "jury"',
+        'name = "Jury"',
+        "weight = 1",
+        'rule = "trimmed"',
+        "trim = 1",
+        "",
+        "[[rounds]]",
+        'id = "final"',
+        'name = "Final"',
+        "min = 0",
+        "max = 100",
+        "step = 0.01",
+        "",
+    ]
+    for i in range(1, contestants + 1):
+        lines += ["[[contestants]]", f'id = "C{i:04d}"', f'name = "Contestant {i}"', 'category = "main"', ""]
+    for jid in judge_ids(judges):
+        lines += ["[[judges]]", f'id = "{jid}"', f'name = "Judge {jid}"', 'panel = "jury"', ""]
+    return "\n".join(lines)
+
+
+def make_contest(workdir: Path, contestants: int, judges: int, auto_reveal: bool = True) -> tuple[Path, Path]:
+    """Write the contest file and a database holding every token; returns (contest, db)."""
+    from judging.store import Store
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    contest = workdir / "contest.toml"
+    contest.write_text(contest_toml(contestants, judges, auto_reveal), encoding="utf-8")
+    db = workdir / "contest.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    store = Store(db)
+    grants = [(f"judge:{j}", "judge", judge_token(j)) for j in judge_ids(judges)]
+    store.issue_tokens(grants + [("control", "control", CONTROL_TOKEN)])
+    store.close()
+    return contest, db
+
+
+def _unnice() -> None:
+    # The load generators run niced; the process under test runs at normal priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    except OSError:
+        pass
+
+
+class Proc:
+    """A server (or relay) in its own process; it prints 'ready PORT' when it listens."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None):
+        self.p = subprocess.Popen(
+            [sys.executable, *args], stdout=subprocess.PIPE, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL, text=True,
+            env={**os.environ, **(env or {})}, preexec_fn=_unnice,
+        )
+        line = self.p.stdout.readline()  # type: ignore[union-attr]
+        m = re.match(r"ready (\d+)", line)
+        if not m:
+            self.p.kill()
+            raise RuntimeError(f"did not start: {line!r}")
+        self.port = int(m.group(1))
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+def server_proc(contest: Path, db: Path, uvloop: bool = False, pythonpath: str | None = None) -> Proc:
+    args = [os.environ.get("BENCH_SERVER", str(HERE / "serve_bench.py")), str(contest), str(db)] + (["--uvloop"] if uvloop else [])
+    return Proc(args, {"PYTHONPATH": pythonpath} if pythonpath else None)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of the values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+
+
+def summary(values: list[float]) -> tuple[float, float]:
+    return statistics.median(values), pct(values, 99)
+
+
+def machine() -> str:
+    model = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    load = os.getloadavg()
+    return (
+        f"nproc {os.cpu_count()}; CPU {model}; RAM {int(mem) / 2**20:.1f} GiB; "
+        f"Python {platform.python_version()} ({platform.python_implementation()}); "
+        f"load average at start {load[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )

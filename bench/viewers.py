@@ -1,0 +1,97 @@
+"""Scoreboard viewers for the live benchmarks, in a process of their own:
+
+    python bench/viewers.py HOST PORT COUNT full|skim
+
+Connects COUNT viewers (no token), prints 'connected COUNT', then records when each one
+received what, until a line on stdin: 'report FILE' (FILE: JSON with the mark seqs and
+revealed contestants to look up) prints one JSON line of results and exits.
+
+- full: every frame is split and read; for each viewer, the seq and arrival time of every
+  update that changed something, and when the 亮分 card of each contestant arrived.
+- skim: chunks are not split into frames (a viewer getting 2,000 frames a second would cost
+  the load generator more CPU than the server): bytes are counted and the last seq kept.
+Run by hand, through bench_live.py; not a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from array import array
+from bisect import bisect_left
+
+from wsload import connect, seq_of
+
+
+class Viewer:
+    def __init__(self) -> None:
+        self.seqs = array("q")
+        self.times = array("d")
+        self.reveals: dict[str, float] = {}
+        self.bytes = 0
+        self.last_seq = 0
+        self.tail = b""
+
+    def on_text(self, payload: bytes) -> None:
+        t = time.monotonic()
+        if not payload.startswith(b'{"type":"update"'):
+            return
+        if payload.endswith(b'"patch":{}}'):
+            return
+        self.seqs.append(seq_of(payload))
+        self.times.append(t)
+        if b'"reveal":{' in payload:
+            c = json.loads(payload)["patch"]["reveal"]["contestant"]
+            self.reveals.setdefault(c, t)
+
+    def on_chunk(self, data: bytes) -> None:
+        self.bytes += len(data)
+        chunk = self.tail + data
+        i = chunk.rfind(b'"seq":')
+        if i >= 0 and chunk.find(b",", i) > 0:
+            self.last_seq = seq_of(chunk[i:])
+        self.tail = chunk[-40:]
+
+    def held_at(self, seq: int) -> float | None:
+        i = bisect_left(self.seqs, seq)
+        return self.times[i] if i < len(self.seqs) else None
+
+
+async def main(host: str, port: int, count: int, mode: str) -> None:
+    viewers = [Viewer() for _ in range(count)]
+    conns = []
+    for start in range(0, count, 50):
+        group = viewers[start : start + 50]
+        conns += await asyncio.gather(
+            *(connect(host, port, None, v.on_text, skim=v.on_chunk if mode == "skim" else None) for v in group)
+        )
+    print(f"connected {count}", flush=True)
+    loop = asyncio.get_running_loop()
+    line = await loop.run_in_executor(None, sys.stdin.readline)
+    _, path = line.split()
+    ask = json.loads(open(path).read())
+    out: dict = {"viewers": count, "dropped": sum(1 for c in conns if c.closed.done())}
+    if mode == "skim":
+        out["last_seqs"] = sorted({v.last_seq for v in viewers})
+        out["bytes"] = sum(v.bytes for v in viewers)
+    else:
+        progress = {}
+        for s in ask.get("marks", []):
+            held = [v.held_at(s) for v in viewers]
+            progress[s] = [max((h for h in held if h is not None), default=None), sum(h is None for h in held)]
+        reveals = {}
+        for c in ask.get("reveals", []):
+            held = [v.reveals.get(c) for v in viewers]
+            reveals[c] = [max((h for h in held if h is not None), default=None), sum(h is None for h in held)]
+        out["progress"], out["reveals"] = progress, reveals
+    print(json.dumps(out), flush=True)
+    for c in conns:
+        c.close()
+
+
+if __name__ == "__main__":
+    os.nice(10)  # the server under test gets the CPU first; see docs/benchmarks.md
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
