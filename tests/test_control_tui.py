@@ -186,11 +186,11 @@ async def test_correction_with_preview_and_reason(live):
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, CorrectionForm))
         form = app.screen
-        form.query_one("#m-total", Input).value = "99"
+        form.query_one("#m-0", Input).value = "99"
         await pilot.click("#yes")  # no judge, no reason: explained, nothing sent
         assert "Choose the judge" in text(form.query_one("#why"))
         form.query_one("#judge", Select).value = "E1"
-        await until(pilot, lambda: form.query_one("#m-total", Input).has_focus)  # a judge chosen: on to the marks
+        await until(pilot, lambda: form.query_one("#m-0", Input).has_focus)  # a judge chosen: on to the marks
         form.query_one("#reason", Input).focus()
         await pilot.press("enter")
         assert "reason" in text(form.query_one("#why")).lower()

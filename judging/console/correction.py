@@ -49,10 +49,10 @@ class CorrectionForm(ModalScreen["dict[str, Any] | None"]):
             yield Static(t("correct_title", self.lang, name=self.who), classes="question", markup=False)
             yield Label(t("judge", self.lang))
             yield Select([(label, jid) for jid, label in self.judges], prompt=t("pick_judge", self.lang), id="judge")
-            for c in self.crits:
+            for i, c in enumerate(self.crits):  # ids by position: a criterion id need not be a valid widget id
                 name = t("col_total", self.lang) if single else c.name
                 yield Label(Text(f"{name}  ").append(range_text(c, self.lang), style="dim"))
-                yield Input(id=f"m-{c.id}", restrict=r"[0-9.]*", max_length=12)
+                yield Input(id=f"m-{i}", restrict=r"[0-9.]*", max_length=12)
             yield Label(t("reason", self.lang))
             yield Input(id="reason")
             yield Static("", classes="why", id="why")
@@ -87,8 +87,8 @@ class CorrectionForm(ModalScreen["dict[str, Any] | None"]):
         """Why this cannot be previewed yet ("" when it can)."""
         if self.query_one("#judge", Select).value is Select.NULL:
             return t("need_judge", self.lang)
-        for c in self.crits:
-            value, why = check_mark(c, self.query_one(f"#m-{c.id}", Input).value, self.lang)
+        for i, c in enumerate(self.crits):
+            value, why = check_mark(c, self.query_one(f"#m-{i}", Input).value, self.lang)
             if why or value is None:
                 return f"{c.name}: {why or t('fix_marks', self.lang)}"
         if not self.query_one("#reason", Input).value.strip():
@@ -100,7 +100,7 @@ class CorrectionForm(ModalScreen["dict[str, Any] | None"]):
             "round": self.rid,
             "contestant": self.cid,
             "judge": str(self.query_one("#judge", Select).value),
-            "scores": {c.id: self.query_one(f"#m-{c.id}", Input).value.strip() for c in self.crits},
+            "scores": {c.id: self.query_one(f"#m-{i}", Input).value.strip() for i, c in enumerate(self.crits)},
             "reason": self.query_one("#reason", Input).value.strip(),
         }
 

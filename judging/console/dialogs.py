@@ -22,7 +22,7 @@ from judging.console.strings import t
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: auto; min-width: 50; max-width: 96; height: auto; max-height: 90%;
+{name} > Vertical {{ width: auto; min-width: 50; max-width: 96; height: auto; max-height: 90%; overflow-y: auto;
     border: thick $primary; background: $surface; padding: 1 2; }}
 {name} .question {{ text-style: bold; margin-bottom: 1; }}
 {name} .why {{ color: $text-error; height: auto; }}
