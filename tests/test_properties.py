@@ -422,6 +422,9 @@ def test_bulk_load_equals_card_by_card(case):
     assert _load(contest, cards, bulk=True) == cold
     if cold[0] is None:
         assert snapshot(tabulate(contest, cards)) == cold[1]
+        # Cards naming a round the contest does not have are passed over, wherever they are.
+        stray = [("nowhere", cid, jid, card) for _, cid, jid, card in cards[:2]]
+        assert snapshot(tabulate(contest, stray + cards + stray)) == cold[1]
 
 
 @SETTINGS
@@ -487,7 +490,17 @@ def test_fast_builders_make_the_same_frozen_objects():
     args = (contestant, 1, Decimal("9.5"), {}, "r0", (), "first", "", ("best",))
     assert standing(*args) == Standing(*args)
     assert standing(*args[:5]) == Standing(*args[:5])
-    for obj, name in ((fast, "total"), (standing(*args), "rank")):
+    from judging.rules.results import PanelResult, RoundResult, panel_result, round_result
+
+    d = Decimal("8.25")
+    panel = (("p", "trimmed", Decimal("0.5"), (fast,), d, d / 2, (), "note", ("k",)), ("p", "mean", Decimal(1), (), None, None))
+    for fields in panel:
+        assert panel_result(*fields) == PanelResult(*fields)
+        assert repr(panel_result(*fields)) == repr(PanelResult(*fields))
+    result = ("r", "c", "judged", d, d, d, (panel_result(*panel[0]),), (), (), {"a": d}, "half-up to 2 decimals at end")
+    assert round_result(*result) == RoundResult(*result)
+    assert round_result(*result[:6]) == RoundResult(*result[:6])
+    for obj, name in ((fast, "total"), (standing(*args), "rank"), (panel_result(*panel[0]), "judges"), (round_result(*result), "final")):
         try:
             setattr(obj, name, None)
         except dataclasses.FrozenInstanceError:

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from judging.rules.model import Panel
 
+ZERO = Decimal(0)
+
 
 def aggregate(values: list[Decimal], panel: Panel) -> tuple[Decimal | None, set[int], str]:
     """Aggregate one panel's marks.
@@ -38,8 +40,9 @@ def aggregate(values: list[Decimal], panel: Panel) -> tuple[Decimal | None, set[
             top = max(values)
             high = values.index(top, low + 1) if values[low] == top else values.index(top)
             a, b = (low, high) if low < high else (high, low)
-            kept = values[:a] + values[a + 1 : b] + values[b + 1 :]
-            return sum(kept, Decimal(0)) / len(kept), {low, high}, ""
+            # The marks kept, summed in order from 0 (three runs, one sum).
+            kept = sum(values[b + 1 :], sum(values[a + 1 : b], sum(values[:a], ZERO)))
+            return kept / (n - 2), {low, high}, ""
         # Stable sort: equal marks stay in the order given, so the lowest t are the first
         # given among equals.
         order = sorted(range(n), key=values.__getitem__)

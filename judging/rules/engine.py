@@ -86,7 +86,9 @@ class Tabulator:
         self._cards.setdefault((rid, cid), {})[jid] = card
         self._touch(rid, cid)
 
-    def _set_round_cards(self, rid: str, cards: Iterable[tuple[str, str, str, Mapping[str, object]]]) -> None:
+    def _set_round_cards(
+        self, rid: str, cards: Iterable[tuple[str, str, str, Mapping[str, object]]], others: bool = False
+    ) -> None:
         """``set_card`` for each of many cards of one round (a full recompute), with the
         caches invalidated once per contestant instead of once per card. Safe because one
         round's cards never decide who takes part in that round. A bad card raises its
@@ -94,7 +96,10 @@ class Tabulator:
 
         For the same reason who may mark each contestant is worked out once, and a card from
         one of them whose marks are all texts already checked is taken in one step; any other
-        card goes through ``check_card``, which gives the error."""
+        card goes through ``check_card``, which gives the error.
+
+        ``others``: items of any other round are passed over, as ``tabulate`` passes over a
+        round the contest does not have; otherwise one is an error."""
         touched: set[str] = set()
         store = self._cards
         rnd = self.contest.round(rid)
@@ -103,8 +108,16 @@ class Tabulator:
         n = len(marks)
         scorers: dict[str, frozenset[str]] = {}
         try:
-            for card_rid, cid, jid, scores in cards:
+            for item in cards:
+                try:
+                    card_rid, cid, jid, scores = item
+                except ValueError:
+                    if others and item[0] != rid:
+                        continue
+                    raise
                 if card_rid != rid:
+                    if others:
+                        continue
                     raise ValueError(f"card for round {card_rid!r} among the cards of round {rid!r}")
                 card = None
                 if bulk:
@@ -221,8 +234,9 @@ class Tabulator:
             result = points_round(contest, rnd, contestant, self._points.get(key, {}))
         else:
             result = judged_round(contest, rnd, contestant, contest.plan(rnd, contestant), self._cards.get(key, {}), self._need_criteria)
-        adjs = tuple(a for a in self._adjustments.get(cid, ()) if a.round == rid)
-        result = with_adjustments(result, adjs, contest.precision, contest.rounding)
+        adjs = self._adjustments.get(cid)
+        if adjs:
+            result = with_adjustments(result, tuple(a for a in adjs if a.round == rid), contest.precision, contest.rounding)
         self._results[key] = result
         return result
 
@@ -322,7 +336,8 @@ class Tabulator:
                         ):
                             reached = i
                 rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
-                final_adjs = tuple(a for a in self._adjustments.get(c.id, ()) if not a.round)
+                adjs = self._adjustments.get(c.id)
+                final_adjs = tuple(a for a in adjs if not a.round) if adjs else ()
                 total = self._total(c, reached, rounds, final_adjs)
                 row = (c, reached, total, rounds, final_adjs)
                 if own:
@@ -390,7 +405,7 @@ class Tabulator:
                 base += final * rnd.weight
         if base is None:
             return None
-        return round_to(base + sum((a.points for a in adjs), ZERO), contest.precision, contest.rounding)
+        return round_to(base + (sum((a.points for a in adjs), ZERO) if adjs else ZERO), contest.precision, contest.rounding)
 
 
 def _with_singles(s: Standing, names: tuple[str, ...]) -> Standing:
@@ -408,6 +423,10 @@ def tabulate(
     """Full recompute: a fresh tabulator fed every card (round, contestant, judge, scores)
     and every points award (round, contestant, key, question, points)."""
     tab = Tabulator(contest, adjustments)
+    if len(contest.rounds) == 1 and contest.rounds[0].kind == "judged" and points == ():
+        # One judged round: every card of it goes in, in the order given; nothing to sort.
+        tab._set_round_cards(contest.rounds[0].id, cards, others=True)
+        return tab
     by_round: dict[str, list] = {}
     for card in cards:
         by_round.setdefault(card[0], []).append(card)

@@ -242,12 +242,13 @@ class Contest:
 
     def judges_for(self, rnd: Round, contestant: Contestant) -> list[Judge]:
         """Judges who score this contestant in this round (shadows included, recused not)."""
+        recused = self._recused.get(contestant.id, frozenset())  # type: ignore[attr-defined]
         return [
             j
             for j in self.judges
             if j.panel in rnd.panels
             and (not j.categories or contestant.category in j.categories)
-            and not self.is_recused(j.id, contestant.id)
+            and j.id not in recused
         ]
 
     def scorers(self, rnd: Round, contestant: Contestant) -> tuple[tuple[Judge, ...], frozenset[str]]:

@@ -106,6 +106,37 @@ def _read_judges(self: PanelResult) -> tuple[JudgeLine, ...]:
 # gives the tuple; setting it stays refused after construction (the class is frozen).
 PanelResult.judges = property(_read_judges, _panel_judges.__set__, doc="Each judge's card and total, in judge order.")  # type: ignore[assignment, method-assign]
 
+_p_fields = ("panel", "rule", "weight", "score", "weighted", "criteria", "note", "missing")
+_p_panel, _p_rule, _p_weight, _p_score, _p_weighted, _p_criteria, _p_note, _p_missing = (
+    PanelResult.__dict__[f].__set__ for f in _p_fields
+)
+assert len(PanelResult.__slots__) == len(_p_fields) + 1, "panel_result sets every field of PanelResult"  # type: ignore[attr-defined]
+
+
+def panel_result(
+    panel: str,
+    rule: str,
+    weight: Decimal,
+    judges: tuple[JudgeLine, ...] | Deferred,
+    score: Decimal | None,
+    weighted: Decimal | None,
+    criteria: tuple[CriterionLine, ...] = (),
+    note: str = "",
+    missing: tuple[str, ...] = (),
+) -> PanelResult:
+    """``PanelResult(...)`` built like ``judge_line``: one per contestant and panel."""
+    p = _new(PanelResult)
+    _p_panel(p, panel)
+    _p_rule(p, rule)
+    _p_weight(p, weight)
+    _panel_judges.__set__(p, judges)
+    _p_score(p, score)
+    _p_weighted(p, weighted)
+    _p_criteria(p, criteria)
+    _p_note(p, note)
+    _p_missing(p, missing)
+    return p
+
 
 @dataclass(frozen=True, slots=True)
 class PointsLine:
@@ -137,6 +168,43 @@ class RoundResult:
             if p.panel == pid:
                 return p
         return None
+
+
+_r_fields = (
+    "round", "contestant", "kind", "score", "final", "raw", "panels", "points", "adjustments", "criterion_scores", "rounding"
+)
+_r_setters = tuple(RoundResult.__dict__[f].__set__ for f in _r_fields)
+assert len(RoundResult.__slots__) == len(_r_fields), "round_result sets every field of RoundResult"  # type: ignore[attr-defined]
+
+
+def round_result(
+    round: str,
+    contestant: str,
+    kind: str,
+    score: Decimal | None,
+    final: Decimal | None,
+    raw: Decimal | None,
+    panels: tuple[PanelResult, ...] = (),
+    points: tuple[PointsLine, ...] = (),
+    adjustments: tuple[Adjustment, ...] = (),
+    criterion_scores: dict[str, Decimal] | None = None,
+    rounding: str = "",
+) -> RoundResult:
+    """``RoundResult(...)`` built like ``judge_line``: one per contestant and round."""
+    r = _new(RoundResult)
+    s_round, s_contestant, s_kind, s_score, s_final, s_raw, s_panels, s_points, s_adjs, s_crit, s_rounding = _r_setters
+    s_round(r, round)
+    s_contestant(r, contestant)
+    s_kind(r, kind)
+    s_score(r, score)
+    s_final(r, final)
+    s_raw(r, raw)
+    s_panels(r, panels)
+    s_points(r, points)
+    s_adjs(r, adjustments)
+    s_crit(r, {} if criterion_scores is None else criterion_scores)
+    s_rounding(r, rounding)
+    return r
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,16 @@ from operator import add
 from judging.rules.aggregate import aggregate
 from judging.rules.decimals import round_to
 from judging.rules.model import Contest, Contestant, Judge, Panel, Round
-from judging.rules.results import CriterionLine, Deferred, JudgeLine, PanelResult, PointsLine, RoundResult, judge_line
+from judging.rules.results import (
+    CriterionLine,
+    Deferred,
+    JudgeLine,
+    PointsLine,
+    RoundResult,
+    judge_line,
+    panel_result,
+    round_result,
+)
 
 ZERO = Decimal(0)
 
@@ -59,31 +68,11 @@ def judged_round(
         weighted = None if score is None else r(score * weight, "product") if weight != 1 else score
         if with_criteria:
             _add_criterion_scores(criterion_scores, rnd, panel, weight, marks)
-        results.append(
-            PanelResult(
-                panel=panel.id,
-                rule=panel.rule,
-                weight=weight,
-                judges=judge_lines,  # type: ignore[arg-type]
-                score=score,
-                weighted=weighted,
-                criteria=crit_lines,
-                note=note,
-                missing=missing,
-            )
-        )
+        results.append(panel_result(panel.id, panel.rule, weight, judge_lines, score, weighted, crit_lines, note, missing))
         raw = None if raw is None or weighted is None else raw + weighted
     score = round_to(raw, prec, mode) if raw is not None else None
-    return RoundResult(
-        round=rnd.id,
-        contestant=contestant.id,
-        kind="judged",
-        score=score,
-        final=score,
-        raw=raw,
-        panels=tuple(results),
-        criterion_scores=criterion_scores,
-        rounding=_describe(contest, rnd),
+    return round_result(
+        rnd.id, contestant.id, "judged", score, score, raw, tuple(results), criterion_scores=criterion_scores, rounding=_describe(contest, rnd)
     )
 
 
@@ -241,6 +230,14 @@ def with_adjustments(result: RoundResult, adjustments: tuple, precision: int, mo
     )
 
 
+_DESCRIBED: dict[tuple[str, int, frozenset[str]], str] = {}  # the same few texts for every result
+
+
 def _describe(contest: Contest, rnd: Round) -> str:
-    places = [p for p in ("criterion", "product", "panel") if p in rnd.round_at] + ["end"]
-    return f"{contest.rounding} to {contest.precision} decimals at {', '.join(places)}"
+    at = rnd.round_at
+    key = (contest.rounding, contest.precision, at if type(at) is frozenset else frozenset(at))
+    text = _DESCRIBED.get(key)
+    if text is None:
+        places = [p for p in ("criterion", "product", "panel") if p in rnd.round_at] + ["end"]
+        text = _DESCRIBED[key] = f"{contest.rounding} to {contest.precision} decimals at {', '.join(places)}"
+    return text
