@@ -144,7 +144,7 @@ class Client:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
             try:
                 async with connect(
-                    self.url, additional_headers=headers, open_timeout=self.open_timeout, max_size=16 * 2**20,
+                    self.url, additional_headers=headers, open_timeout=self.open_timeout, max_size=p.MAX_SERVER_FRAME,
                     **({"ssl": self.ssl} if self.ssl is not None else {}),
                     compression=None,
                 ) as ws:

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 VERSION = 1
 MAX_FRAME = 64 * 1024  # bytes; a full card is well under 1 KiB
+# What a client accepts from its server: a snapshot of a 300-contestant contest is ~200 KB.
+MAX_SERVER_FRAME = 16 * 2**20
 
 
 class ProtocolError(Exception):
@@ -161,11 +163,11 @@ def encode(message: Any) -> str:
     return json.dumps({"type": message.type, **body}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _parse(frame: str | bytes) -> dict[str, Any]:
+def _parse(frame: str | bytes, limit: int = MAX_FRAME) -> dict[str, Any]:
     if isinstance(frame, bytes):
         raise ProtocolError("bad_frame", "frames are JSON text, not binary")
-    if len(frame) > MAX_FRAME:
-        raise ProtocolError("too_large", f"frame of {len(frame)} characters exceeds {MAX_FRAME}")
+    if len(frame) > limit:
+        raise ProtocolError("too_large", f"frame of {len(frame)} characters exceeds {limit}")
     try:
         data = json.loads(frame)
     except (ValueError, RecursionError):
@@ -227,7 +229,7 @@ def decode(frame: str | bytes) -> Hello | Submit | SnapshotRequest | Control:
 
 def decode_server(frame: str | bytes) -> Any:
     """Decode one server frame (clients use this); raises ProtocolError."""
-    data = _parse(frame)
+    data = _parse(frame, MAX_SERVER_FRAME)
     cls = SERVER_MESSAGES.get(data.get("type"))  # type: ignore[arg-type]
     if cls is None:
         raise ProtocolError("unknown_type", f"unknown message type {data.get('type')!r}")

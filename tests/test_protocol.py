@@ -134,3 +134,12 @@ def test_decode_only_ever_raises_protocol_error(body):
         assert e.code in {"bad_json", "bad_frame", "unknown_type", "missing_field", "bad_field", "unknown_field", "unknown_action", "too_large"}
     else:
         assert type(msg) in p.CLIENT_MESSAGES.values()
+
+
+def test_a_client_accepts_a_large_snapshot_but_the_server_does_not_accept_a_large_frame():
+    # The teaching contest's snapshot is ~170 KB: far above the limit for what clients send.
+    big = p.encode(p.Snapshot(epoch="e", seq=1, state={"contest": "x" * 300_000}))
+    assert p.decode_server(big).state["contest"] == "x" * 300_000
+    with pytest.raises(p.ProtocolError) as refused:
+        p.decode(json.dumps({"type": "snapshot_request", "pad": "x" * 300_000}))
+    assert refused.value.code == "too_large"
