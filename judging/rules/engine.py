@@ -100,13 +100,14 @@ class Tabulator:
 
         ``others``: items of any other round are passed over, as ``tabulate`` passes over a
         round the contest does not have; otherwise one is an error."""
-        touched: set[str] = set()
-        store = self._cards
         rnd = self.contest.round(rid)
         bulk = rnd is not None and rnd.kind == "judged"
         marks = rnd._marks if bulk else {}  # type: ignore[union-attr, attr-defined]
         n = len(marks)
-        scorers: dict[str, frozenset[str]] = {}
+        # Contestant -> (who may mark them, their cards taken so far); the cards join the
+        # tabulator's at the end, or at the first error.
+        seen: dict[str, tuple[frozenset[str], dict[str, dict[str, Decimal]]]] = {}
+        nobody: frozenset[str] = frozenset()
         try:
             for item in cards:
                 try:
@@ -119,26 +120,29 @@ class Tabulator:
                     if others:
                         continue
                     raise ValueError(f"card for round {card_rid!r} among the cards of round {rid!r}")
+                entry = seen.get(cid)
+                if entry is None:
+                    entry = seen[cid] = (self._scorers(rnd, cid) if bulk else nobody, {})  # type: ignore[arg-type]
+                may, held = entry
                 card = None
-                if bulk:
-                    may = scorers.get(cid)
-                    if may is None:
-                        may = scorers[cid] = self._scorers(rnd, cid)  # type: ignore[arg-type]
-                    if jid in may and type(scores) is dict and len(scores) == n:
-                        try:
-                            card = {key: marks[key][value] for key, value in scores.items()}
-                        except (KeyError, TypeError):
-                            pass
+                if jid in may and type(scores) is dict and len(scores) == n:
+                    try:
+                        card = {key: marks[key][value] for key, value in scores.items()}
+                    except (KeyError, TypeError):
+                        pass
                 if card is None:
                     card = self.check_card(rid, cid, jid, scores)
-                held = store.get((rid, cid))
-                if held is None:
-                    held = store[(rid, cid)] = {}
                 held[jid] = card
-                touched.add(cid)
         finally:
-            for cid in touched:
-                self._touch(rid, cid)
+            store = self._cards
+            for cid, (_, held) in seen.items():
+                if held:
+                    known = store.get((rid, cid))
+                    if known is None:
+                        store[(rid, cid)] = held
+                    else:
+                        known.update(held)
+                    self._touch(rid, cid)
 
     def set_score(self, rid: str, cid: str, jid: str, criterion: str, value: object) -> None:
         """Set one cell of a card (paper ballots arrive cell by cell)."""
