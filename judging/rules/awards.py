@@ -74,11 +74,14 @@ def single_awards(contest: Contest, standings: list[Standing]) -> tuple[SingleAw
     for award in contest.single_awards:
         best: Decimal | None = None
         winners: list[str] = []
+        rid, criterion = award.round, award.criterion
         for s in standings:
-            result = s.rounds.get(award.round)
-            if s.rank is None or result is None or award.criterion not in result.criterion_scores:
+            if s.rank is None:
                 continue
-            value = result.criterion_scores[award.criterion]
+            result = s.rounds.get(rid)
+            value = None if result is None else result.criterion_scores.get(criterion)
+            if value is None:
+                continue
             if best is None or value > best:
                 best, winners = value, [s.contestant.id]
             elif value == best:

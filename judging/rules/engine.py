@@ -31,7 +31,7 @@ from judging.rules.awards import assign_tiers, single_awards, unit_standings
 from judging.rules.decimals import round_to
 from judging.rules.errors import MarkError
 from judging.rules.model import Adjustment, Contest, Contestant, ManualAward, Round
-from judging.rules.ranking import rank, tie_break_value
+from judging.rules.ranking import order_key, rank, rank_by, tie_break_value
 from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult, standing
 from judging.rules.scoring import judged_round, points_round, with_adjustments
 from judging.rules.validate import check_card, check_cell, check_points, check_target
@@ -354,12 +354,14 @@ class Tabulator:
         def rank_key(row: tuple) -> tuple:
             key = keys.get(row[0].id) if keep_keys else None
             if key is None:
-                key = (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break)
+                key = order_key(
+                    (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break)
+                )
                 if keep_keys:
                     keys[row[0].id] = key
             return key
 
-        ranked = rank([row for row in rows if row[2] is not None], rank_key)
+        ranked = rank_by([row for row in rows if row[2] is not None], rank_key)
         ranks = {row[0].id: r for r, row in ranked}
         eligible = []
         previous_rank, erank = None, 0
@@ -390,7 +392,10 @@ class Tabulator:
             for cid in award.winners:
                 won.setdefault(cid, []).append(award.name)
         if won:
-            standings = [_with_singles(s, tuple(won.get(s.contestant.id, ()))) for s in standings]
+            for i, s in enumerate(standings):
+                names = won.get(s.contestant.id)
+                if names:
+                    standings[i] = _with_singles(s, tuple(names))
         name = contest.category(category).name  # type: ignore[union-attr]
         return CategoryStandings(category, name, tuple(standings), singles, cuts)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import itemgetter
 from typing import Callable, Sequence, TypeVar
 
 from judging.rules.results import RoundResult
 
 T = TypeVar("T")
 ZERO = Decimal(0)
+_first = itemgetter(0)
 
 
 def rank(items: Sequence[T], keys: Callable[[T], tuple[Decimal | None, ...]]) -> list[tuple[int, T]]:
@@ -16,8 +18,18 @@ def rank(items: Sequence[T], keys: Callable[[T], tuple[Decimal | None, ...]]) ->
     competition ranks: equal keys share a rank and the next rank skips (1, 1, 3).
     Items with equal keys keep their given order. A key compares as (present, value), so
     None sorts below every number."""
-    keyed = [(tuple([(v is not None, ZERO if v is None else v) for v in keys(item)]), item) for item in items]
-    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    return rank_by(items, lambda item: order_key(keys(item)))
+
+
+def order_key(values: tuple[Decimal | None, ...]) -> tuple[tuple[bool, Decimal], ...]:
+    """A rank key as ``rank`` sorts it: each value as (present, value)."""
+    return tuple([(v is not None, ZERO if v is None else v) for v in values])
+
+
+def rank_by(items: Sequence[T], key: Callable[[T], tuple]) -> list[tuple[int, T]]:
+    """``rank`` with keys already made by ``order_key`` (a caller may keep them)."""
+    keyed = [(key(item), item) for item in items]
+    keyed.sort(key=_first, reverse=True)
     out: list[tuple[int, T]] = []
     previous = None
     current = 0
