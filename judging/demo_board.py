@@ -2,8 +2,7 @@
 host and judges are doing and how to quit.
 
 The board is the real ``ScoreboardApp`` following the demo server as a viewer; this subclass
-only adds the status line and makes Ctrl+C quit (in a terminal app Ctrl+C is a key press, and
-Textual's default for it is a hint to press Ctrl+Q).
+only adds the status line.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import sys
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from judging.demo import Background, Options
@@ -26,7 +24,6 @@ class DemoBoard(ScoreboardApp):
     CSS = ScoreboardApp.CSS + """
     #demo { height: 1; background: #262626; color: #bcbcbc; padding: 0 1; }
     """
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", priority=True, show=False)]
 
     def __init__(self, url: str, demo: Background | None = None, lang: str | None = None, **kwargs) -> None:
         super().__init__(url, lang, **kwargs)

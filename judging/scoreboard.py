@@ -20,6 +20,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Static
 
@@ -50,7 +51,8 @@ class ScoreboardApp(App):
     #stage { width: 3fr; height: 1fr; border-right: vkey #444444; }
     #standings { width: 2fr; }
     """
-    BINDINGS = [("q", "quit", "Quit"), ("n", "next_page", "Next page")]
+    # Ctrl+C quits too: a projector board has nothing to copy, and the operator expects it to.
+    BINDINGS = [("q", "quit", "Quit"), ("n", "next_page", "Next page"), Binding("ctrl+c", "quit", "Quit", priority=True, show=False)]
 
     def __init__(
         self,

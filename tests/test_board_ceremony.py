@@ -177,3 +177,11 @@ def test_snapshot_unit_standings_en(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_ctrl_c_quits_the_board():
+    app = ScoreboardApp(state=team("en"), page_seconds=600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code == 0  # set by exit(), before the test harness closes the app
