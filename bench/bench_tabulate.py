@@ -6,11 +6,14 @@ tiers by share. Generated in memory with a fixed seed; marks arrive as strings, 
 from a scores file or the wire.
 
 - full: a fresh tabulator fed every card (12,000 cards, 36,000 marks) plus every
-  category's standings;
+  category's standings, on the same contest each time (what the contest keeps between
+  tabulations, such as marks already checked, stays);
+- full, fresh contest: the same, each time on a contest just built (the first tabulation a
+  `judging tabulate` run does); building it is not timed;
 - incremental: one judge's card set again for one contestant plus that category's
   standings, on a tabulator whose standings are all cached.
 
-    python bench/bench_tabulate.py [--runs 30] [--updates 2000] [--profile full|incremental]
+    python bench/bench_tabulate.py [--runs 30] [--fresh 10] [--updates 2000] [--profile full|incremental]
 
 Run by hand; not a test. Results go in docs/benchmarks.md.
 """
@@ -110,9 +113,19 @@ def machine() -> str:
     return f"nproc {os.cpu_count()}, CPU {model}, Python {platform.python_version()} ({platform.python_implementation()})"
 
 
+def load() -> str:
+    """The machine's load average: timings taken beside other work are slower and noisier."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=30, help="full tabulations timed")
+    ap.add_argument("--fresh", type=int, default=10, help="full tabulations timed, each on a contest just built")
     ap.add_argument("--updates", type=int, default=2000, help="incremental updates timed")
     ap.add_argument("--profile", choices=("full", "incremental"), help="print a cProfile of one phase instead")
     ap.add_argument("--digest", action="store_true", help="print SHA-256s of the results, to compare engine versions")
@@ -122,6 +135,7 @@ def main() -> None:
     contest = teaching_contest()
     cards = all_cards(contest, rng)
     print(machine())
+    print(load())
     print(f"{len(contest.contestants)} contestants x {len(contest.judges)} judges x {len(CRITERIA)} criteria: "
           f"{len(cards)} cards, {len(cards) * len(CRITERIA)} marks")
 
@@ -158,6 +172,15 @@ def main() -> None:
         full(contest, cards)
         times.append((time.perf_counter() - t0) * 1000)
     print(f"full tabulation:    {stats(times)}")
+    times = []
+    for _ in range(args.fresh):
+        fresh = teaching_contest()
+        gc.collect()
+        t0 = time.perf_counter()
+        full(fresh, cards)
+        times.append((time.perf_counter() - t0) * 1000)
+    if times:
+        print(f"full, fresh contest: {stats(times)}")
 
     tab = full(contest, cards)
     rid = contest.rounds[0].id
@@ -181,6 +204,7 @@ def main() -> None:
         tab.standings(c.category)
         times.append((time.perf_counter() - t0) * 1000)
     print(f"incremental update: {stats(times)}")
+    print(load())
 
 
 if __name__ == "__main__":

@@ -411,6 +411,34 @@ def _load(contest, cards, bulk: bool):
 
 
 @SETTINGS
+@given(contest_and_cards(narrow=True))
+def test_who_may_mark_whom_is_worked_out_once_and_right(case):
+    """The contest keeps who may mark each contestant (shared by a category when nobody is
+    recused from them); it is exactly whom ``check_target`` lets through."""
+    from judging.rules.errors import MarkError
+    from judging.rules.validate import check_target
+
+    contest, _ = case
+    for _ in range(2):  # worked out, then kept
+        for rnd in contest.rounds:
+            for c in contest.contestants:
+                judges, ids = contest.scorers(rnd, c)
+                assert list(judges) == contest.judges_for(rnd, c) and ids == {j.id for j in judges}
+                for j in contest.judges:
+                    try:
+                        check_target(contest, rnd.id, c.id, j.id)
+                        allowed = True
+                    except MarkError:
+                        allowed = False
+                    assert (j.id in ids) == allowed, (rnd.id, c.id, j.id)
+                plan = contest.plan(rnd, c)
+                assert [p[0].id for p in plan] == list(rnd.panels)
+                for panel, weight, pj, pids, shadows in plan:
+                    assert pj == tuple(j for j in judges if j.panel == panel.id) and pids == tuple(j.id for j in pj)
+                    assert weight == contest.panel_weight(rnd, panel.id) and shadows == any(j.shadow for j in pj)
+
+
+@SETTINGS
 @given(cards_with_faults())
 def test_bulk_load_equals_card_by_card(case):
     """``tabulate`` checks a round's cards in bulk; it must take, refuse and report exactly

@@ -94,9 +94,10 @@ class Tabulator:
         round's cards never decide who takes part in that round. A bad card raises its
         MarkError; the cards before it stay set, as with ``set_card`` one by one.
 
-        For the same reason who may mark each contestant is worked out once, and a card from
-        one of them whose marks are all texts already checked is taken in one step; any other
-        card goes through ``check_card``, which gives the error.
+        For the same reason who may mark each contestant is worked out once. A card from one
+        of them whose marks are all texts already checked is taken in one step, and their
+        other cards are checked mark by mark; a card from anyone else goes through
+        ``check_card``, for the error that says why.
 
         ``others``: items of any other round are passed over, as ``tabulate`` passes over a
         round the contest does not have; otherwise one is an error."""
@@ -124,13 +125,16 @@ class Tabulator:
                 if entry is None:
                     entry = seen[cid] = (self._scorers(rnd, cid) if bulk else nobody, {})  # type: ignore[arg-type]
                 may, held = entry
-                card = None
-                if jid in may and type(scores) is dict and len(scores) == n:
-                    try:
-                        card = {key: marks[key][value] for key, value in scores.items()}
-                    except (KeyError, TypeError):
-                        pass
-                if card is None:
+                if jid in may:
+                    card = None
+                    if type(scores) is dict and len(scores) == n:
+                        try:
+                            card = {key: marks[key][value] for key, value in scores.items()}
+                        except (KeyError, TypeError):
+                            pass
+                    if card is None:  # a text not checked yet, or not a card: check it whole
+                        card = check_card(self.contest, rnd, self.contest.contestant(cid), jid, scores)  # type: ignore[arg-type]
+                else:  # the error that says why this judge may not mark this contestant
                     card = self.check_card(rid, cid, jid, scores)
                 held[jid] = card
         finally:

@@ -251,10 +251,17 @@ class Contest:
             and j.id not in recused
         ]
 
+    def _who(self, rnd: Round, contestant: Contestant) -> tuple:
+        """What decides who marks a contestant in a round: the round and the contestant's
+        category, and the contestant when some judge is recused from them."""
+        if self._recused.get(contestant.id):  # type: ignore[attr-defined]
+            return (rnd.id, contestant.id)
+        return (rnd.id, None, contestant.category)
+
     def scorers(self, rnd: Round, contestant: Contestant) -> tuple[tuple[Judge, ...], frozenset[str]]:
         """``judges_for`` as a tuple and as a set of ids, worked out once per round and
-        contestant: every card asks."""
-        key = (rnd.id, contestant.id)
+        category (and contestant with a recusal): every card asks."""
+        key = self._who(rnd, contestant)
         found = self._scorers.get(key)  # type: ignore[attr-defined]
         if found is None:
             judges = tuple(self.judges_for(rnd, contestant))
@@ -265,7 +272,7 @@ class Contest:
         """How a judged round scores this contestant, panel by panel: (panel, weight,
         judges, their ids, whether any is a shadow), judges in contest order. Kept, like
         ``scorers``."""
-        key = (rnd.id, contestant.id)
+        key = self._who(rnd, contestant)
         found = self._plans.get(key)  # type: ignore[attr-defined]
         if found is None:
             everyone = self.scorers(rnd, contestant)[0]
