@@ -33,7 +33,9 @@ from websockets.exceptions import ConnectionClosed
 
 from judging import fanout
 from judging import protocol as p
-from judging.live import FlowError, LiveState
+from judging import recovery
+from judging.live import FlowError
+from judging.recovery import StartupError, recover, replay  # noqa: F401 (both are imported from here)
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
 from judging.store import Store, now, token_hash
@@ -44,10 +46,6 @@ log = logging.getLogger("judging.server")
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
 
 
-class StartupError(Exception):
-    """The server cannot start with this contest file and database."""
-
-
 @dataclass
 class Limits:
     max_frame: int = p.MAX_FRAME
@@ -56,6 +54,7 @@ class Limits:
     burst: float = 40.0
     hello_timeout: float = 10.0
     auth_free_failures: int = 5  # failures per address per minute before answers slow down
+    checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
 
 
 @dataclass
@@ -81,26 +80,6 @@ class Peer:
 
 def contest_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-def replay(contest: Contest, store: Store, recorded_hash: str | None, new_hash: str) -> LiveState:
-    """Rebuild the state from the log. With a changed contest file every event is checked
-    again, and the first one that no longer fits refuses the start."""
-    state = LiveState(contest)
-    changed = recorded_hash is not None and recorded_hash != new_hash
-    for event in store.events():
-        try:
-            if changed:
-                state.check(event["kind"], event["actor"], event["data"])
-            state.apply(event)
-        except (MarkError, KeyError, TypeError) as e:
-            what = f"event #{event['seq']} ({event['kind']} by {event['actor']} at {event['at']})"
-            reason = e.message if isinstance(e, MarkError) else f"missing {e}"
-            raise StartupError(
-                f"the contest file differs from the one this database was recorded with, and {what} "
-                f"no longer fits it: {reason}. Start with the original contest file, or use a new --db."
-            ) from None
-    return state
 
 
 @dataclass
@@ -130,7 +109,11 @@ class JudgingServer:
         self._sequencer: asyncio.Task | None = None
         self._batch = Batch()
         self._snapshots: dict[tuple[str, str], bytes] = {}  # framed, valid until the next event
-        self.state = replay(contest, store, store.get_meta("contest_hash"), self.hash)
+        self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash)
+        # Ids of submissions made before the checkpoint it started from are looked up in the log.
+        self._oldest = self.state.seq - replayed
+        self._checkpointed = self.state.seq - replayed
+        self._child: int | None = None  # a process writing a checkpoint
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -163,6 +146,8 @@ class JudgingServer:
         if self._sequencer is not None:
             self._sequencer.cancel()
         self._writer.shutdown(wait=True)  # lets a commit in progress finish
+        if self.limits.checkpoint_every and self.state.seq > self._checkpointed and self.store.last_seq() == self.state.seq:
+            recovery.write_checkpoint(self.store, self.state, self.hash)
 
     # -- authentication --------------------------------------------------------------------
 
@@ -285,6 +270,19 @@ class JudgingServer:
                     if not done.done():
                         done.set_result(None)
                 self._flush(batch, updates)
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Now and then, with the state equal to the log, a checkpoint from a forked child."""
+        every = self.limits.checkpoint_every
+        self._child = recovery.reap(self._child)
+        if not every or self.state.seq - self._checkpointed < every or self._child is not None:
+            return
+        loop = asyncio.get_running_loop()
+        stamp = await loop.run_in_executor(self._writer, recovery.stamp, self.store, self.state.seq)
+        self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp)
+        if self._child is not None:
+            self._checkpointed = self.state.seq
 
     def _process(self, kind: str, peer: Peer | None, item: Any) -> None:
         if kind == "event":
@@ -355,7 +353,7 @@ class JudgingServer:
         the state from the log and make every client reconnect, resync and resend."""
         log.exception("could not write %d events to the log; state rebuilt from the log", len(batch.events))
         self._snapshots.clear()
-        self.state = replay(self.contest, self.store, self.hash, self.hash)
+        self.state, _ = recover(self.contest, self.store, self.hash, self.hash)
         for done in batch.waiters:
             if not done.done():
                 done.set_exception(StartupError("the event log could not be written"))
@@ -440,6 +438,8 @@ class JudgingServer:
         }
         try:
             seen = self.state.submissions.get((peer.who.judge, msg.id))
+            if seen is None and self._oldest:
+                seen = self.store.find_submission(peer.who.judge, msg.id, self._oldest)
             if seen is not None:
                 if seen[0] != digest:
                     raise FlowError("duplicate_id", f"submission {msg.id} was already used for different marks")

@@ -16,6 +16,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -39,6 +40,7 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=FULL")
+        self._reader: sqlite3.Connection | None = None
         self._migrate()
 
     def _migrate(self) -> None:
@@ -50,11 +52,19 @@ class Store:
         if "tokens" not in self.db.table_names():
             self.db["tokens"].create({"id": int, "holder": str, "role": str, "hash": str, "issued_at": str}, pk="id")
             self.db["tokens"].create_index(["holder"])
+        # Finds a judge's submission by id (a resend older than the checkpoint) and counts a
+        # judge's cards; derived from the log, so it can be built for any existing database.
+        self.db.execute(
+            "create index if not exists events_judge_card on events (json_extract(data, '$.judge'), "
+            "json_extract(data, '$.submission')) where kind in ('mark', 'correction')"
+        )
         if "meta" not in self.db.table_names():
             self.db["meta"].create({"key": str, "value": str}, pk="key")
             self.db["meta"].insert({"key": "schema", "value": str(SCHEMA_VERSION)})
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         self.db.conn.close()
 
     # -- meta ------------------------------------------------------------------------------
@@ -90,9 +100,39 @@ class Store:
             raise
         return out
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        for row in self.db.conn.execute("select seq, at, actor, client, kind, data from events order by seq"):
+    def events(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        rows = self.db.conn.execute("select seq, at, actor, client, kind, data from events where seq > ? order by seq", (after,))
+        for row in rows:
             yield {"seq": row[0], "at": row[1], "actor": row[2], "client": row[3], "kind": row[4], "data": json.loads(row[5])}
+
+    def event(self, seq: int) -> dict[str, Any] | None:
+        return next(self.events(after=seq - 1), None) if seq > 0 else None
+
+    def last_seq(self) -> int:
+        return self.db.conn.execute("select coalesce(max(seq), 0) from events").fetchone()[0]
+
+    def find_submission(self, judge: str, submission: str, upto: int | None = None) -> tuple[str, dict[str, Any]] | None:
+        """A judge's logged mark with this submission id: (digest, the ack it was given).
+        Reads through its own connection (safe beside the writer thread; sees committed
+        events only)."""
+        if self._reader is None:
+            self._reader = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
+        row = self._reader.execute(
+            "select seq, at, data from events where kind in ('mark', 'correction') and kind = 'mark' "
+            "and json_extract(data, '$.judge') = ? "
+            "and json_extract(data, '$.submission') = ? and seq <= ? order by seq limit 1",
+            (judge, submission, upto if upto is not None else 2**62),
+        ).fetchone()
+        if row is None:
+            return None
+        seq, at, data = row[0], row[1], json.loads(row[2])
+        # The revision: how many cards this judge had for this contestant and round by then.
+        (revision,) = self._reader.execute(
+            "select count(*) from events where kind in ('mark', 'correction') and json_extract(data, '$.judge') = ? "
+            "and json_extract(data, '$.contestant') = ? and json_extract(data, '$.round') = ? and seq <= ?",
+            (judge, data["contestant"], data["round"], seq),
+        ).fetchone()
+        return data.get("digest", ""), {"id": submission, "seq": seq, "at": at, "revision": revision}
 
     def count(self) -> int:
         return self.db["events"].count
