@@ -394,6 +394,7 @@ def _load(contest, cards, bulk: bool):
     """Cards fed round by round as ``tabulate`` does, in bulk or one ``set_card`` at a time;
     the first error (code and sentence) and everything the tabulator shows after it."""
     from judging.rules.errors import MarkError
+    from judging.rules.load import load_round
 
     tab = Tabulator(contest)
     error = None
@@ -401,7 +402,7 @@ def _load(contest, cards, bulk: bool):
         for rnd in contest.rounds:
             mine = [card for card in cards if card[0] == rnd.id]
             if bulk:
-                tab._set_round_cards(rnd.id, mine)
+                load_round(tab, rnd.id, mine)
             else:
                 for card in mine:
                     tab.set_card(*card)

@@ -27,13 +27,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from judging.rules.awards import assign_tiers, single_awards, unit_standings
-from judging.rules.decimals import round_to
+from judging.rules.awards import unit_standings
 from judging.rules.errors import MarkError
+from judging.rules.load import load_round
 from judging.rules.model import Adjustment, Contest, Contestant, ManualAward, Round
-from judging.rules.ranking import order_key, rank, rank_by, tie_break_value
-from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult, standing
+from judging.rules.ranking import rank, tie_break_value
+from judging.rules.results import CategoryStandings, RoundResult, Standing, UnitResult
 from judging.rules.scoring import judged_round, points_round, with_adjustments
+from judging.rules.standings import compute_standings
 from judging.rules.validate import check_card, check_cell, check_points, check_target
 
 ZERO = Decimal(0)
@@ -86,68 +87,6 @@ class Tabulator:
         self._cards.setdefault((rid, cid), {})[jid] = card
         self._touch(rid, cid)
 
-    def _set_round_cards(
-        self, rid: str, cards: Iterable[tuple[str, str, str, Mapping[str, object]]], others: bool = False
-    ) -> None:
-        """``set_card`` for each of many cards of one round (a full recompute), with the
-        caches invalidated once per contestant instead of once per card. Safe because one
-        round's cards never decide who takes part in that round. A bad card raises its
-        MarkError; the cards before it stay set, as with ``set_card`` one by one.
-
-        For the same reason who may mark each contestant is worked out once. A card from one
-        of them whose marks are all texts already checked is taken in one step, and their
-        other cards are checked mark by mark; a card from anyone else goes through
-        ``check_card``, for the error that says why.
-
-        ``others``: items of any other round are passed over, as ``tabulate`` passes over a
-        round the contest does not have; otherwise one is an error."""
-        rnd = self.contest.round(rid)
-        bulk = rnd is not None and rnd.kind == "judged"
-        marks = rnd._marks if bulk else {}  # type: ignore[union-attr, attr-defined]
-        n = len(marks)
-        # Contestant -> (who may mark them, their cards taken so far); the cards join the
-        # tabulator's at the end, or at the first error.
-        seen: dict[str, tuple[frozenset[str], dict[str, dict[str, Decimal]]]] = {}
-        nobody: frozenset[str] = frozenset()
-        try:
-            for item in cards:
-                try:
-                    card_rid, cid, jid, scores = item
-                except ValueError:
-                    if others and item[0] != rid:
-                        continue
-                    raise
-                if card_rid != rid:
-                    if others:
-                        continue
-                    raise ValueError(f"card for round {card_rid!r} among the cards of round {rid!r}")
-                entry = seen.get(cid)
-                if entry is None:
-                    entry = seen[cid] = (self._scorers(rnd, cid) if bulk else nobody, {})  # type: ignore[arg-type]
-                may, held = entry
-                if jid in may:
-                    card = None
-                    if type(scores) is dict and len(scores) == n:
-                        try:
-                            card = {key: marks[key][value] for key, value in scores.items()}
-                        except (KeyError, TypeError):
-                            pass
-                    if card is None:  # a text not checked yet, or not a card: check it whole
-                        card = check_card(self.contest, rnd, self.contest.contestant(cid), jid, scores)  # type: ignore[arg-type]
-                else:  # the error that says why this judge may not mark this contestant
-                    card = self.check_card(rid, cid, jid, scores)
-                held[jid] = card
-        finally:
-            store = self._cards
-            for cid, (_, held) in seen.items():
-                if held:
-                    known = store.get((rid, cid))
-                    if known is None:
-                        store[(rid, cid)] = held
-                    else:
-                        known.update(held)
-                    self._touch(rid, cid)
-
     def set_score(self, rid: str, cid: str, jid: str, criterion: str, value: object) -> None:
         """Set one cell of a card (paper ballots arrive cell by cell)."""
         rnd, contestant = check_target(self.contest, rid, cid, jid)
@@ -195,17 +134,6 @@ class Tabulator:
             raise MarkError("reason_required", "a manual award needs a written reason")
         self._manual[award.contestant] = award
         self._standings.pop(contestant.category, None)
-
-    def _scorers(self, rnd: Round, cid: str) -> frozenset[str]:
-        """Ids of the judges whose card for this contestant passes every target check now
-        (``check_target`` and ``_check_participant``); empty when none would."""
-        contestant = self.contest.contestant(cid)
-        if contestant is None:
-            return frozenset()
-        if self.contest.combine == "advancement" and self._index[rnd.id] > 0:
-            if cid not in self.participants(rnd.id, contestant.category):
-                return frozenset()
-        return self.contest.scorers(rnd, contestant)[1]
 
     def _check_participant(self, rnd: Round, contestant: Contestant) -> None:
         if self.contest.combine != "advancement" or self._index[rnd.id] == 0:
@@ -306,7 +234,7 @@ class Tabulator:
     def standings(self, category: str) -> CategoryStandings:
         cached = self._standings.get(category)
         if cached is None:
-            cached = self._compute_standings(category)
+            cached = compute_standings(self, category)
             self._standings[category] = cached
         return cached
 
@@ -323,110 +251,6 @@ class Tabulator:
                 return s
         raise KeyError(cid)
 
-    def _compute_standings(self, category: str) -> CategoryStandings:
-        contest = self.contest
-        people = contest.in_category(category)
-        own = contest.combine != "advancement"  # rows depend on the contestant's own results
-        rows = []  # (contestant, reached index, total, rounds, final adjustments)
-        for c in people:
-            row = self._rows.get(c.id) if own else None
-            if row is None:
-                # Weighted rounds: everyone takes part in every round. Advancement: the last
-                # round this contestant was admitted to.
-                reached = len(contest.rounds) - 1
-                if not own:
-                    # A later round counts once this contestant has a result in it: while a
-                    # round is still being scored, its participants stand on the round before.
-                    reached = 0
-                    for i, rnd in enumerate(contest.rounds):
-                        if c.id in self.participants(rnd.id, category) and (
-                            i == 0 or self.round_result(rnd.id, c.id).complete
-                        ):
-                            reached = i
-                rounds = {r.id: self.round_result(r.id, c.id) for r in contest.rounds[: reached + 1]}
-                adjs = self._adjustments.get(c.id)
-                final_adjs = tuple(a for a in adjs if not a.round) if adjs else ()
-                total = self._total(c, reached, rounds, final_adjs)
-                row = (c, reached, total, rounds, final_adjs)
-                if own:
-                    self._rows[c.id] = row
-            rows.append(row)
-        best = self._judge_best(category, contest.rounds)
-        keep_keys = own and best is None  # highest_marks compares with the other contestants
-        keys = self._rank_keys
-
-        def rank_key(row: tuple) -> tuple:
-            key = keys.get(row[0].id) if keep_keys else None
-            if key is None:
-                key = order_key(
-                    (Decimal(row[1]), row[2]) + tuple(tie_break_value(k, row[3], best) for k in contest.tie_break)
-                )
-                if keep_keys:
-                    keys[row[0].id] = key
-            return key
-
-        ranked = rank_by([row for row in rows if row[2] is not None], rank_key)
-        ranks = {row[0].id: r for r, row in ranked}
-        eligible = []
-        previous_rank, erank = None, 0
-        for position, (r, row) in enumerate((p for p in ranked if p[1][0].id not in self._manual), start=1):
-            if r != previous_rank:
-                erank, previous_rank = position, r
-            eligible.append((erank, row[0].id))
-        tiers, cuts = assign_tiers(eligible, contest.tiers, len(ranked), contest.share_rounding, contest.tie_at_cut)
-        order = [row for _, row in ranked] + [row for row in rows if row[2] is None]
-        standings = []
-        for c, reached, total, rounds, final_adjs in order:
-            manual = self._manual.get(c.id)
-            standings.append(
-                standing(
-                    c,
-                    ranks.get(c.id),
-                    total,
-                    rounds,
-                    contest.rounds[reached].id,
-                    final_adjs,
-                    manual.award if manual else tiers.get(c.id, ""),
-                    manual.reason if manual else "",
-                )
-            )
-        singles = single_awards(contest, standings)
-        won: dict[str, list[str]] = {}
-        for award in singles:
-            for cid in award.winners:
-                won.setdefault(cid, []).append(award.name)
-        if won:
-            for i, s in enumerate(standings):
-                names = won.get(s.contestant.id)
-                if names:
-                    standings[i] = _with_singles(s, tuple(names))
-        name = contest.category(category).name  # type: ignore[union-attr]
-        return CategoryStandings(category, name, tuple(standings), singles, cuts)
-
-    def _total(self, c: Contestant, reached: int, rounds: dict[str, RoundResult], adjs) -> Decimal | None:
-        contest = self.contest
-        if contest.combine == "advancement":
-            base = self.stage_score(contest.rounds[reached].id, c.id)
-        elif len(contest.rounds) == 1:
-            base = rounds[contest.rounds[0].id].final
-        else:
-            base = ZERO
-            for rnd in contest.rounds:
-                final = rounds[rnd.id].final
-                if final is None:
-                    return None
-                base += final * rnd.weight
-        if base is None:
-            return None
-        return round_to(base + (sum((a.points for a in adjs), ZERO) if adjs else ZERO), contest.precision, contest.rounding)
-
-
-def _with_singles(s: Standing, names: tuple[str, ...]) -> Standing:
-    if not names:
-        return s
-    return standing(s.contestant, s.rank, s.total, s.rounds, s.reached, s.adjustments, s.award, s.award_reason, names)
-
-
 def tabulate(
     contest: Contest,
     cards: Iterable[tuple[str, str, str, Mapping[str, object]]] = (),
@@ -438,7 +262,7 @@ def tabulate(
     tab = Tabulator(contest, adjustments)
     if len(contest.rounds) == 1 and contest.rounds[0].kind == "judged" and points == ():
         # One judged round: every card of it goes in, in the order given; nothing to sort.
-        tab._set_round_cards(contest.rounds[0].id, cards, others=True)
+        load_round(tab, contest.rounds[0].id, cards, others=True)
         return tab
     by_round: dict[str, list] = {}
     for card in cards:
@@ -451,5 +275,5 @@ def tabulate(
             for item in by_round.get(rnd.id, ()):
                 tab.set_points(*item)
         else:
-            tab._set_round_cards(rnd.id, by_round.get(rnd.id, ()))
+            load_round(tab, rnd.id, by_round.get(rnd.id, ()))
     return tab
