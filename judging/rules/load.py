@@ -59,10 +59,12 @@ def load_round(
             if jid in may:
                 card = None
                 if type(scores) is dict and len(scores) == n:
+                    card = {}
                     try:
-                        card = {key: marks[key][value] for key, value in scores.items()}
+                        for key, value in scores.items():
+                            card[key] = marks[key][value]
                     except (KeyError, TypeError):
-                        pass
+                        card = None
                 if card is None:  # a text not checked yet, or not a card: check it whole
                     card = check_card(tab.contest, rnd, tab.contest.contestant(cid), jid, scores)  # type: ignore[arg-type]
             else:  # the error that says why this judge may not mark this contestant
