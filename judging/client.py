@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from judging import protocol as p
 
@@ -158,9 +158,10 @@ class Client:
                     self._auth_error = AuthError("the server refused this token (unknown or revoked)")
                     return
                 log.info("handshake refused: %s", e)
-            except (OSError, ConnectionClosed, TimeoutError, InvalidURI) as e:
+            except (OSError, ConnectionClosed, TimeoutError, InvalidURI, InvalidHandshake) as e:
                 if isinstance(e, InvalidURI):
                     raise
+                # InvalidHandshake: e.g. the server died before its HTTP response; try again.
                 log.info("connection lost: %s", e)
             finally:
                 self._ws = None

@@ -26,8 +26,9 @@ from websockets.sync.client import connect as sync_connect
 
 from judging import protocol as p
 from judging.client import Client
-from judging.contest_file import load_contest
+from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.engine import tabulate
+from judging.server import JudgingServer
 from judging.store import Store
 from judging.views import standings_section
 from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, Live, grants, single_round
@@ -363,3 +364,41 @@ def test_after_the_fuzzing_the_state_is_unchanged_and_the_server_serves(door):
     async_free = [json.loads(ctl.recv(WAIT)) for _ in range(2)]  # the update, then the answer
     assert [m["type"] for m in async_free] == ["update", "done"]
     assert async_free[1]["seq"] == door.initial[0] + 1  # the first event since the fuzzing began
+
+
+# -- a server that dies in the middle of the handshake ------------------------------------------
+
+
+async def test_a_connection_closed_during_the_handshake_is_retried(tmp_path):
+    # Seen in the recovery benchmark: kill -9 while clients reconnect leaves some of them with
+    # a connection closed before the HTTP response; a client must treat it like any lost
+    # connection and try again, not stop.
+    port = free_port()
+    attempts = 0
+
+    def slam(reader, writer) -> None:
+        nonlocal attempts
+        attempts += 1
+        writer.close()
+
+    closer = await asyncio.start_server(slam, "127.0.0.1", port)
+    viewer = Client(f"ws://127.0.0.1:{port}", None, backoff=(0.02, 0.05))
+    starting = asyncio.create_task(viewer.start(timeout=WAIT))
+    live = Live(tmp_path)
+    try:
+        async with asyncio.timeout(WAIT):
+            while attempts < 3:
+                await asyncio.sleep(0.01)
+        closer.close()
+        await closer.wait_closed()
+        await _serve_on(live, port)
+        await starting
+        assert viewer.synced.is_set() and viewer.role == "viewer"
+    finally:
+        await viewer.close()
+        await live.close()
+
+
+async def _serve_on(live: Live, port: int) -> None:
+    live.server = JudgingServer(live.contest, live.store, contest_digest_text(live.contest_path))
+    await live.server.start("127.0.0.1", port)
