@@ -39,8 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import CONTROL_TOKEN, HERE, Proc, judge_ids, judge_token, machine, make_contest, pct, server_proc, summary
-from wsload import connect, seq_of
+from benchlib import CONTROL_TOKEN, HERE, Proc, frozen_code, judge_ids, judge_token, machine, make_contest, server_proc, summary
+from wsload import connect
 
 HOST = "127.0.0.1"
 
@@ -323,8 +323,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--uvloop", action="store_true")
     ap.add_argument("--json", help="write the raw samples here")
+    ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     args = ap.parse_args()
     os.nice(10)  # the server under test gets the CPU first (its process is not niced)
+    os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
+    print(f"code: {args.code} ({os.environ['PYTHONPATH']})")
     asyncio.run(venue(args) if args.scenario == "venue" else throughput(args))
 
 

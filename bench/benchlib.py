@@ -9,6 +9,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -121,6 +122,19 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+
+
+def frozen_code(rev: str = "HEAD") -> str:
+    """A copy of the package as committed at ``rev``, for PYTHONPATH: a benchmark runs the
+    code it names, whatever is being edited in the work tree meanwhile (and a checkpoint
+    stays valid across restarts). Returns the directory to put first on PYTHONPATH."""
+    sha = subprocess.run(["git", "rev-parse", rev], cwd=HERE.parent, capture_output=True, text=True, check=True).stdout.strip()
+    out = Path(tempfile.gettempdir()) / f"judging-code-{sha[:12]}"
+    if not (out / "judging").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "judging"], cwd=HERE.parent, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return str(out)
 
 
 def server_proc(contest: Path, db: Path, uvloop: bool = False, pythonpath: str | None = None) -> Proc:

@@ -1,7 +1,7 @@
-"""Run the live server for a benchmark: `python bench/serve_bench.py CONTEST DB [--uvloop]`.
+"""Run the live server for a benchmark: `python bench/serve_bench.py CONTEST DB [--port P] [--uvloop]`.
 
-Prints 'ready PORT' once it listens on 127.0.0.1 (an ephemeral port), then serves until
-killed. The per-connection rate limit is the server's default.
+Prints 'ready PORT' once it listens on 127.0.0.1 (an ephemeral port unless --port), then
+serves until killed. The per-connection rate limit is the server's default.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import time
 T0 = time.monotonic()
 
 
-async def main(contest_path: str, db: str) -> None:
+async def main(contest_path: str, db: str, port: int) -> None:
     from judging.contest_file import contest_digest_text, load_contest
     from judging.server import JudgingServer
     from judging.store import Store
 
     contest = load_contest(contest_path)
     server = JudgingServer(contest, Store(db), contest_digest_text(contest_path))
-    port = await server.start("127.0.0.1", 0)
+    port = await server.start("127.0.0.1", port)
     print(f"ready {port} {time.monotonic() - T0:.4f} {T0:.6f}", flush=True)
     await asyncio.Event().wait()
 
@@ -30,4 +30,5 @@ if __name__ == "__main__":
         import uvloop
 
         uvloop.install()
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    asyncio.run(main(sys.argv[1], sys.argv[2], port))

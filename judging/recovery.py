@@ -22,7 +22,6 @@ import logging
 import os
 import pickle
 from pathlib import Path
-from typing import Any
 
 from judging.live import LiveState
 from judging.rules.errors import MarkError
@@ -39,11 +38,15 @@ class StartupError(Exception):
     """The server cannot start with this contest file and database."""
 
 
+# The modules whose objects a checkpoint holds (the state, its tabulators, the contest model).
+STATE_CODE = ("live.py", "quiz.py", "recovery.py", "rules/*.py")
+
+
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Any change to the package's code invalidates checkpoints made by another version."""
+    """A change to the code of what a checkpoint holds invalidates checkpoints made before."""
     h = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(p for pattern in STATE_CODE for p in PACKAGE.glob(pattern)):
         h.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 

@@ -1,17 +1,10 @@
 """The live server: authenticates, checks every action with the rules, logs it durably,
 and pushes each role its view.
 
-One asyncio task per connection reads and decodes frames and hands them to one sequencer
-task, which alone touches the state. It takes whatever has queued up, checks and applies each
-action in order, then appends all of their events to the log in one transaction (group
-commit) and only after that commit sends anything: acknowledgements, answers and updates.
-So a mark is acknowledged, and shown, only once it is durable, and many judges submitting
-at once cost one disk flush per batch instead of one each.
-
-Updates of one batch are coalesced: each event still has its own ``update`` (the seq stays
-contiguous), but the sections the batch changed travel once, with its last event, computed
-once per role and written to each connection as ready-made frames (judging/fanout.py).
-A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
+One asyncio task per connection reads and decodes frames and hands them to the sequencer
+(judging/sequencer.py), the one task that touches the state: actions are checked and applied
+in order, committed to the log in batches, and only then acknowledged and broadcast. The
+state is rebuilt at start from the log, from a checkpoint when one fits (judging/recovery.py).
 """
 
 from __future__ import annotations
@@ -23,8 +16,6 @@ import logging
 import secrets
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -35,64 +26,20 @@ from judging import fanout
 from judging import protocol as p
 from judging import recovery
 from judging.live import FlowError
-from judging.recovery import StartupError, recover, replay  # noqa: F401 (both are imported from here)
+from judging.recovery import StartupError, recover, replay  # noqa: F401 (imported from here by others)
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
-from judging.store import Store, now, token_hash
-from judging.views import control_snapshot, judge_snapshot, patch_for, standings_section, viewer_snapshot
+from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
+from judging.store import Store, token_hash
+from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
 log = logging.getLogger("judging.server")
-
-MAX_BATCH = 1000  # queued actions taken into one transaction at most
-
-
-@dataclass
-class Limits:
-    max_frame: int = p.MAX_FRAME
-    queue: int = 256  # frames' worth (4 KiB each) of unsent data before a connection is cut off
-    rate: float = 20.0  # frames per second a connection may send, sustained
-    burst: float = 40.0
-    hello_timeout: float = 10.0
-    auth_free_failures: int = 5  # failures per address per minute before answers slow down
-    checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
-
-
-@dataclass
-class Principal:
-    role: str  # "judge", "control" or "viewer"
-    holder: str = ""
-    judge: str = ""
-
-
-@dataclass(eq=False)  # identity: peers live in a set
-class Peer:
-    ws: ServerConnection
-    who: Principal
-    client: str = ""
-    tokens: float = 0.0
-    stamp: float = 0.0
-    ready: bool = False  # has had its snapshot; updates before that would be stale anyway
-    seq: int = -1  # the seq of its latest snapshot
-    out: list[bytes] = field(default_factory=list)  # frames for it from the batch in hand
-    gone: bool = False  # its connection handler has ended
-    fresh: bool = False  # had a snapshot in the batch in hand
-
 
 def contest_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@dataclass
-class Batch:
-    """Everything the sequencer did with one helping of queued work, waiting for its commit."""
-
-    events: list[dict[str, Any]] = field(default_factory=list)
-    changed: set[str] = field(default_factory=set)
-    touched: list[Peer] = field(default_factory=list)  # peers with frames in ``out``
-    waiters: list[asyncio.Future] = field(default_factory=list)  # internal events
-
-
-class JudgingServer:
+class JudgingServer(Sequencer):
     def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None):
         self.contest = contest
         self.store = store
@@ -100,20 +47,11 @@ class JudgingServer:
         self.hash = contest_hash(raw_contest)
         self.epoch = secrets.token_hex(4)
         self.peers: set[Peer] = set()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judging-store")
         self._failures: dict[str, list[float]] = {}
-        self._closing: set[asyncio.Future] = set()
         self._server: Any = None
-        self._inbox: list[tuple[str, Peer | None, Any]] = []
-        self._wake = asyncio.Event()
         self._sequencer: asyncio.Task | None = None
-        self._batch = Batch()
-        self._snapshots: dict[tuple[str, str], bytes] = {}  # framed, valid until the next event
         self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash)
-        # Ids of submissions made before the checkpoint it started from are looked up in the log.
-        self._oldest = self.state.seq - replayed
-        self._checkpointed = self.state.seq - replayed
-        self._child: int | None = None  # a process writing a checkpoint
+        self._init_sequencer(replayed)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -235,152 +173,6 @@ class JudgingServer:
             self._enqueue("say", peer, p.Error(e.code, e.message, e.ref))
             return
         self._enqueue("message", peer, msg)
-
-    # -- the sequencer: the only code that reads or changes the state ----------------------
-
-    def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
-        self._inbox.append((kind, peer, item))
-        self._wake.set()
-
-    async def _sequence(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._inbox:
-                # A bounded helping, so that a backlog is worked off in batches that each
-                # come back (acknowledged, shown) soon, rather than in one long one.
-                work, self._inbox = self._inbox[:MAX_BATCH], self._inbox[MAX_BATCH:]
-                batch = self._batch = Batch()
-                for kind, peer, item in work:
-                    try:
-                        self._process(kind, peer, item)
-                    except Exception:
-                        log.exception("could not process a %s", kind)
-                updates: dict[tuple[str, str], bytes] = {}
-                if batch.events:
-                    updates = self._coalesce(batch)  # before the commit: overlaps the disk flush
-                    try:
-                        records = [dict(e) for e in batch.events]
-                        await loop.run_in_executor(self._writer, self.store.append, records)
-                    except Exception:
-                        self._lost(batch)
-                        continue
-                for done in batch.waiters:
-                    if not done.done():
-                        done.set_result(None)
-                self._flush(batch, updates)
-            await self._checkpoint()
-
-    async def _checkpoint(self) -> None:
-        """Now and then, with the state equal to the log, a checkpoint from a forked child."""
-        every = self.limits.checkpoint_every
-        self._child = recovery.reap(self._child)
-        if not every or self.state.seq - self._checkpointed < every or self._child is not None:
-            return
-        loop = asyncio.get_running_loop()
-        stamp = await loop.run_in_executor(self._writer, recovery.stamp, self.store, self.state.seq)
-        self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp)
-        if self._child is not None:
-            self._checkpointed = self.state.seq
-
-    def _process(self, kind: str, peer: Peer | None, item: Any) -> None:
-        if kind == "event":
-            actor, event_kind, data, done = item
-            self._log(actor, event_kind, data, "")
-            self._batch.waiters.append(done)
-            return
-        assert peer is not None
-        if kind == "join":
-            self._join(peer)
-        elif peer.gone:
-            return
-        elif kind == "say":
-            self._send(peer, item)
-        else:
-            self._on_message(peer, item)
-
-    def _log(self, actor: str, kind: str, data: dict[str, Any], client: str) -> dict[str, Any]:
-        """Apply an event now and put it in the batch; nothing about it leaves the server
-        before the batch is committed."""
-        event = {"seq": self.state.seq + 1, "at": now(), "actor": actor, "client": client, "kind": kind, "data": data}
-        self._batch.changed |= self.state.apply(event)
-        self._batch.events.append(event)
-        self._snapshots.clear()
-        return event
-
-    def _coalesce(self, batch: Batch) -> dict[tuple[str, str], bytes]:
-        """Each role's frames for the batch: an empty update for every event but the last,
-        which carries every section the batch changed, as the state is after it."""
-        first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
-        empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(first, last))
-        out: dict[tuple[str, str], bytes] = {}
-        for peer in self.peers:
-            key = (peer.who.role, peer.who.judge)
-            if peer.ready and key not in out:
-                patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
-                out[key] = empty + fanout.update_frame(self.epoch, last, patch)
-        return out
-
-    def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
-        first = batch.events[0]["seq"] if batch.events else 0
-        for peer in list(self.peers) if updates else batch.touched:
-            if peer.gone or not peer.ready:
-                continue
-            mine = b"".join(peer.out)
-            peer.out.clear()
-            data = updates.get((peer.who.role, peer.who.judge), b"")
-            if peer.fresh:
-                # It had its snapshot in this batch: the snapshot first, then what came after it.
-                peer.fresh = False
-                if data and peer.seq >= first:
-                    data = self._updates_after(batch, peer) if peer.seq < batch.events[-1]["seq"] else b""
-                data = mine + data
-            else:
-                data += mine  # updates first: an ack or done finds the state already changed
-            if data and not fanout.write(peer.ws, data, self.limits.queue * 4096):
-                self._cut_off(peer)
-
-    def _updates_after(self, batch: Batch, peer: Peer) -> bytes:
-        # Rare (a snapshot in the middle of a batch): computed for this peer alone.
-        last = batch.events[-1]["seq"]
-        patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
-        empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(peer.seq + 1, last))
-        return empty + fanout.update_frame(self.epoch, last, patch)
-
-    def _lost(self, batch: Batch) -> None:
-        """The log refused a batch (disk full, I/O error): nothing of it was sent, so rebuild
-        the state from the log and make every client reconnect, resync and resend."""
-        log.exception("could not write %d events to the log; state rebuilt from the log", len(batch.events))
-        self._snapshots.clear()
-        self.state, _ = recover(self.contest, self.store, self.hash, self.hash)
-        for done in batch.waiters:
-            if not done.done():
-                done.set_exception(StartupError("the event log could not be written"))
-        for peer in list(self.peers):
-            peer.out.clear()
-            self._cut_off(peer, 1011, "storage failure")
-
-    def _cut_off(self, peer: Peer, code: int = 1013, reason: str = "too slow") -> None:
-        if peer.gone:
-            return
-        if code == 1013:
-            log.warning("cutting off a slow %s connection (%d bytes waiting)", peer.who.role, peer.ws.transport.get_write_buffer_size())
-        peer.gone = True
-        self.peers.discard(peer)
-        task = asyncio.ensure_future(peer.ws.close(code, reason))
-        self._closing.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._closing.discard)
-
-    # -- what goes out (sent when the batch is committed) -------------------------------------
-
-    def _send(self, peer: Peer, message: Any) -> None:
-        self._put(peer, fanout.frame(p.encode(message)))
-
-    def _put(self, peer: Peer, data: bytes) -> None:
-        if not peer.out:
-            self._batch.touched.append(peer)
-        peer.out.append(data)
 
     def _join(self, peer: Peer) -> None:
         if peer.gone:

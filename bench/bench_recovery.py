@@ -1,0 +1,184 @@
+"""Benchmark recovery after kill -9 with a million events in the log.
+
+    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR]
+
+A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
+straight into the database with a fixed seed: every contestant open, marks and revisions),
+served on a fixed port with 1,000 scoreboards and the 40 judges connected: real
+judging.client.Client objects, reconnect and resync as shipped (two processes of 500
+viewers, one of judges submitting a card every 2 s each). KILLS times, at a random
+moment, the server gets SIGKILL and is started again at once. Measured per restart:
+- listening: from the start of the new process until it listens (it prints 'ready');
+- serving: from the start until a probe client holds a snapshot;
+- back: for each client, from the kill until it holds a snapshot of the new server
+  (and from the start of the new process);
+and, once, the first start on the log without a checkpoint (the whole log replayed).
+Afterwards: acknowledged marks in the log exactly once each (none lost, none twice).
+Run by hand; not a test. Results go in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchlib import HERE, _unnice, frozen_code, judge_ids, machine, make_contest, summary
+
+from judging.client import Client
+from judging.store import Store, now
+
+
+def generate(work: Path, events: int, seed: int) -> tuple[Path, Path]:
+    contest, db = make_contest(work, 500, 40, auto_reveal=False)
+    store = Store(db)
+    rng = random.Random(seed)
+    cids = [f"C{i:04d}" for i in range(1, 501)]
+    jids = judge_ids(40)
+    seq = 0
+    batch: list[dict] = []
+
+    def add(actor: str, kind: str, data: dict) -> None:
+        nonlocal seq
+        seq += 1
+        batch.append({"seq": seq, "at": now(), "actor": actor, "client": "gen", "kind": kind, "data": data})
+
+    add("control", "open", {"contestants": cids})
+    while seq < events:
+        j, c = rng.choice(jids), rng.choice(cids)
+        scores = {"total": f"{rng.randint(6000, 9900) / 100:.2f}"}
+        digest = hashlib.sha256(json.dumps(["final", c, scores], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        add(f"judge:{j}", "mark", {"round": "final", "contestant": c, "judge": j, "scores": scores, "submission": f"gen-{seq}", "digest": digest})
+        if len(batch) >= 20000:
+            store.append(batch)
+            batch = []
+    if batch:
+        store.append(batch)
+    store.close()
+    return contest, db
+
+
+class Server:
+    def __init__(self, contest: Path, db: Path, port: int):
+        self.args = [sys.executable, str(HERE / "serve_bench.py"), str(contest), str(db), "--port", str(port)]
+        self.p: subprocess.Popen | None = None
+
+    def start(self) -> tuple[float, float]:
+        """Returns (spawn time, seconds until it listens)."""
+        t0 = time.monotonic()
+        self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_unnice)
+        line = self.p.stdout.readline()  # type: ignore[union-attr]
+        if not line.startswith("ready"):
+            raise RuntimeError(f"server did not start: {line!r}")
+        return t0, time.monotonic() - t0
+
+    def kill9(self) -> float:
+        assert self.p is not None
+        t = time.monotonic()
+        self.p.kill()
+        self.p.wait()
+        return t
+
+
+async def probe(url: str, timeout: float = 30.0) -> float:
+    """Seconds until a fresh client holds a snapshot (retrying at once while refused)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            cl = Client(url, None, backoff=(0.001, 0.002), open_timeout=2)
+            try:
+                await cl.start(timeout=timeout)
+                return time.monotonic()
+            except (TimeoutError, OSError):
+                await asyncio.sleep(0.002)
+            finally:
+                await cl.close()
+
+
+def spawn_clients(url: str, count: int, who: str) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, str(HERE / "clients.py"), url, str(count), who], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline()  # type: ignore[union-attr]
+    if not line.startswith("connected"):
+        raise RuntimeError(f"clients did not connect: {line!r}")
+    return p
+
+
+async def main(args) -> None:
+    print(machine())
+    work = Path(args.work)
+    db = work / "contest.db"
+    if not (work / "ready").exists():
+        t = time.monotonic()
+        contest, db = generate(work, args.events, args.seed)
+        (work / "ready").write_text("")
+        print(f"generated {args.events} events in {time.monotonic() - t:.1f} s")
+    contest = work / "contest.toml"
+    ck = db.with_name(db.name + ".checkpoint")
+    ck.unlink(missing_ok=True)
+    port = 20000 + os.getpid() % 20000
+    url = f"ws://127.0.0.1:{port}"
+    server = Server(contest, db, port)
+    _, first = server.start()
+    print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
+    await asyncio.sleep(1.0)
+    procs = [spawn_clients(url, 500, "viewer"), spawn_clients(url, 500, "viewer")]
+    procs.append(spawn_clients(url, 40, "judges:" + ",".join(judge_ids(40))))
+    rng = random.Random(args.seed)
+    kills = []
+    for k in range(args.kills):
+        await asyncio.sleep(rng.uniform(2.0, 4.0))
+        t_kill = server.kill9()
+        t0, listening = server.start()
+        t_serving = await probe(url)
+        kills.append({"kill": t_kill, "spawn": t0, "listening": listening, "serving": t_serving - t0})
+        print(f"kill {k + 1}: listening after {listening * 1000:.0f} ms, a snapshot after {(t_serving - t0) * 1000:.0f} ms from the restart")
+    await asyncio.sleep(3.0)
+    reports = []
+    for p in procs:
+        p.stdin.write("report\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
+        reports.append(json.loads(p.stdout.readline()))  # type: ignore[union-attr]
+        p.wait(60)
+    server.p.terminate()  # type: ignore[union-attr]
+    server.p.wait(30)  # type: ignore[union-attr]
+    stamps = [s for r in reports for s in r["stamps"]]
+    from_kill, from_spawn, missing = [], [], 0
+    for i, k in enumerate(kills):
+        end = kills[i + 1]["kill"] if i + 1 < len(kills) else float("inf")
+        for marks in stamps:
+            back = [t for t, _ in marks if k["spawn"] < t < end]
+            if not back:
+                missing += 1
+                continue
+            from_kill.append((back[0] - k["kill"]) * 1000)
+            from_spawn.append((back[0] - k["spawn"]) * 1000)
+    listening = [k["listening"] * 1000 for k in kills]
+    serving = [k["serving"] * 1000 for k in kills]
+    print(f"restarts: {len(kills)}; clients: {len(stamps)}; a client not back before the next kill: {missing}")
+    for name, values in (("listening", listening), ("serving", serving), ("back, from the kill", from_kill), ("back, from the restart", from_spawn)):
+        med, p99 = summary(values)
+        print(f"  {name:24s} median {med:7.1f} ms  p99 {p99:7.1f} ms  max {max(values):7.1f} ms  (n={len(values)})")
+    con = sqlite3.connect(str(db))
+    rows = con.execute("select json_extract(data, '$.judge'), json_extract(data, '$.submission') from events where kind = 'mark' and client != 'gen'").fetchall()
+    con.close()
+    print(f"  live marks in the log: {len(rows)}, distinct {len(set(rows))}; unacknowledged at the end: {sum(r['unacked'] for r in reports)}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--kills", type=int, default=5)
+    ap.add_argument("--work", default="/tmp/judging-bench-recovery")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
+    args = ap.parse_args()
+    os.nice(10)
+    os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
+    asyncio.run(main(args))

@@ -1,0 +1,65 @@
+"""Real clients (judging.client.Client, reconnect and resync as shipped) in a process of
+their own, for the recovery benchmark:
+
+    python bench/clients.py URL COUNT viewer|judges:J001,J002,... [--submit-every S]
+
+Prints 'connected COUNT' once every client has its first snapshot. Each client notes when
+it got each snapshot (and with which epoch); judges submit a card every S seconds to an
+open contestant. A line 'report' on stdin prints one JSON line and exits.
+Run by hand, through bench_recovery.py; not a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+
+from benchlib import judge_token
+
+from judging.client import Client
+
+RUNNING: list[asyncio.Task] = []  # the judges' tasks (a reference keeps them alive)
+
+
+async def main(url: str, count: int, who: str, every: float) -> None:
+    judges = who.split(":", 1)[1].split(",") if who.startswith("judges:") else []
+    clients: list[Client] = []
+    stamps: list[list[tuple[float, str]]] = []
+    for i in range(count):
+        token = judge_token(judges[i]) if judges else None
+        marks: list[tuple[float, str]] = []
+        cl = Client(url, token)
+        cl.on_change = (lambda cl, marks: lambda sections: marks.append((time.monotonic(), cl.epoch)) if "contest" in sections else None)(cl, marks)
+        clients.append(cl)
+        stamps.append(marks)
+    for start in range(0, count, 50):
+        await asyncio.gather(*(cl.start(timeout=60) for cl in clients[start : start + 50]))
+    print(f"connected {count}", flush=True)
+    rng = random.Random(count)
+    stop = asyncio.Event()
+
+    async def judge(cl: Client, jid: str) -> None:
+        n = 0
+        await asyncio.sleep(rng.uniform(0, every))
+        while not stop.is_set():
+            n += 1
+            cid = f"C{rng.randint(1, 500):04d}"
+            await cl.submit("final", cid, {"total": f"{rng.randint(6000, 9900) / 100:.2f}"}, sid=f"{jid}-{os.getpid()}-{n}")
+            await asyncio.sleep(every)
+
+    RUNNING.extend(asyncio.create_task(judge(cl, jid)) for cl, jid in zip(clients, judges))
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    stop.set()
+    unacked = sum(len(cl.outbox.items) for cl in clients)
+    print(json.dumps({"stamps": stamps, "unacked": unacked}), flush=True)
+    os._exit(0)  # a thousand close handshakes would only slow the report down
+
+
+if __name__ == "__main__":
+    os.nice(10)  # the server under test gets the CPU first
+    every = float(sys.argv[sys.argv.index("--submit-every") + 1]) if "--submit-every" in sys.argv else 2.0
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], every))
