@@ -7,8 +7,9 @@ venue: the server, the viewers (two processes of 500, bench/viewers.py) and the 
 (this process) are separate processes. Each run has two phases on the same machine, the
 same viewers' code and the same schedule: first the judging server, then the bare relay
 (bench/relay.py). Contestants are scored one after another, one per second: the host opens
-the contestant, the 40 judges submit at random moments within half a second, and the last
-card completes the result, which the server reveals by itself (auto_reveal). Measured:
+the contestant, the 40 judges submit at random moments within half a second, the last
+card completes the result, which the server reveals by itself (auto_reveal), and the host
+locks it. Measured:
 - screen: from the last judge's submit until the last of the viewers holds the update
   carrying the 亮分 card and the new standings;
 - progress: from each judge's submit until the last viewer holds the progress that counts it;
@@ -149,6 +150,12 @@ async def venue_phase(port: int, relay: bool, schedule: list[list[tuple[str, flo
             marks.append((jid, sid))
         last_send[cid] = max(judges[j].sent[f"{cid}-{j}"] for j, _, _ in cards)
         await wait_for(lambda: all(sid in judges[j].acks for j, sid in marks[-len(cards):]))
+        if not relay:
+            # The host locks the contestant once revealed: scoring progress lists only the
+            # contestants being scored, as at the venue.
+            ref = f"lock-{cid}"
+            ctl.ws.send_text(json.dumps({"type": "control", "id": ref, "action": "lock", "data": {"contestants": [cid]}}))
+            await wait_for(lambda: ref in ctl.done)
         rest = t_start + period - time.monotonic()
         if rest > 0:
             await asyncio.sleep(rest)
