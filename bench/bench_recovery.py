@@ -179,6 +179,5 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     args = ap.parse_args()
-    os.nice(10)
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
     asyncio.run(main(args))

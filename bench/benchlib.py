@@ -82,7 +82,7 @@ def make_contest(workdir: Path, contestants: int, judges: int, auto_reveal: bool
 
 
 def _unnice() -> None:
-    # The load generators run niced; the process under test runs at normal priority.
+    # A load generator that runs niced starts the process under test at normal priority.
     try:
         os.setpriority(os.PRIO_PROCESS, 0, 0)
     except OSError:
