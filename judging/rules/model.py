@@ -212,10 +212,11 @@ class Contest:
             if self.recuse_same_unit and c.unit:
                 out.update(j.id for j in self.judges if j.unit == c.unit)
         object.__setattr__(self, "_recused", {k: frozenset(v) for k, v in recused.items()})
-        # (round, contestant) -> who may mark them there; filled by ``scorers``. The contest
-        # never changes, so neither does the answer.
+        # Who may mark whom in each round (``scorers``) and how their panels score them
+        # (``plan``), filled as they are asked for, keyed by ``_who``. The contest never
+        # changes, so neither do the answers.
         object.__setattr__(self, "_scorers", {})
-        object.__setattr__(self, "_plans", {})  # the same for ``plan``
+        object.__setattr__(self, "_plans", {})
 
     def judge(self, jid: str) -> Judge | None:
         return self._judges.get(jid)  # type: ignore[attr-defined]

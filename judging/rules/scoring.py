@@ -62,7 +62,7 @@ def judged_round(
             marks = [[card[c.id] for card in kept] for c in rnd.criteria] if with_criteria else []
             missing = tuple(j.id for j in judges if not j.shadow and j.id not in counted)
         else:
-            score, note, judge_lines, missing, marks = _judge_totals(rnd, panel, judges, ids, shadows, cards, r)
+            score, note, judge_lines, missing, marks = _judge_totals(rnd, panel, judges, ids, shadows, cards, r, with_criteria)
         if score is not None:
             score = r(score, "panel")
         weighted = None if score is None else r(score * weight, "product") if weight != 1 else score
@@ -101,11 +101,13 @@ def _cards(rnd: Round, panel: Panel, judges: list[Judge], cards: Cards, r) -> tu
     return lines, counted
 
 
-def _judge_totals(rnd: Round, panel: Panel, judges: tuple[Judge, ...], ids: tuple[str, ...], shadows: bool, cards: Cards, r):
+def _judge_totals(
+    rnd: Round, panel: Panel, judges: tuple[Judge, ...], ids: tuple[str, ...], shadows: bool, cards: Cards, r, with_criteria: bool
+):
     """Judge-total aggregation: each judge's total, then the panel's rule over the counted
     totals. Returns the panel score (unrounded), its note, the judge lines (deferred: built
-    when first read), the judges missing and each criterion's counted marks (one list per
-    criterion, judge order)."""
+    when first read), the judges missing and, ``with_criteria``, each criterion's counted
+    marks (one list per criterion, judge order)."""
     held = list(map(cards.get, ids))
     got: tuple[Judge, ...] | list[Judge] = judges
     if None in held:  # judges without a card have no line
@@ -139,10 +141,13 @@ def _judge_totals(rnd: Round, panel: Panel, judges: tuple[Judge, ...], ids: tupl
         counted = [t for t, o in zip(totals, ok) if o]
         counting = {j.id for j, o in zip(got, ok) if o}
         missing = tuple(j.id for j in judges if not j.shadow and j.id not in counting)
-        kept = [card for card, o in zip(held, ok) if o]
-        columns = [[card[c.id] for card in kept] for c in crits]
+        if with_criteria:
+            kept = [card for card, o in zip(held, ok) if o]
+            columns = [[card[c.id] for card in kept] for c in crits]
+        else:
+            columns = []
     if columns is None:
-        columns = [list(map(get, held)) for get in rnd._getters]  # type: ignore[attr-defined]
+        columns = [list(map(get, held)) for get in rnd._getters] if with_criteria else []  # type: ignore[attr-defined]
     score, dropped, note = aggregate(counted, panel)  # type: ignore[arg-type]
     if dropped and ok is not None:
         where = [i for i, o in enumerate(ok) if o]  # counted position -> line position
