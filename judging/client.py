@@ -100,6 +100,7 @@ class Client:
         self.connected = asyncio.Event()
         self.synced = asyncio.Event()
         self.snapshots = 0  # how many snapshots were received (resyncs show up here)
+        self.resyncing = False  # a snapshot was asked for a gap and has not come yet
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task | None = None
         self._waiters: dict[str, asyncio.Future] = {}
@@ -167,6 +168,7 @@ class Client:
                 self._ws = None
                 self.connected.clear()
                 self.synced.clear()
+                self.resyncing = False  # the next connection starts with a snapshot anyway
             if self._stopping:
                 return
             low, high = self.backoff
@@ -189,6 +191,7 @@ class Client:
             case p.Snapshot():
                 self.epoch, self.seq, self.state = msg.epoch, msg.seq, dict(msg.state)
                 self.snapshots += 1
+                self.resyncing = False
                 self.synced.set()
                 await self._resend()
                 self._changed(set(self.state))
@@ -196,7 +199,11 @@ class Client:
                 if msg.epoch != self.epoch or msg.seq != self.seq + 1:
                     if msg.epoch == self.epoch and msg.seq <= self.seq:
                         return  # already applied (a snapshot overtook it)
-                    await self.request_snapshot()
+                    if not self.resyncing:
+                        # Once per gap: every update until the snapshot is out of order too, and
+                        # asking again for each would flood the server when it is busiest.
+                        self.resyncing = True
+                        await self.request_snapshot()
                     return
                 self.seq = msg.seq
                 self.state.update(msg.patch)
@@ -266,8 +273,7 @@ class Client:
         if sid in self._refused:
             raise self._refused[sid]
         future = self._waiters.setdefault(sid, asyncio.get_running_loop().create_future())
-        async with asyncio.timeout(timeout):
-            return await future
+        return await self._wait(sid, future, timeout)
 
     async def control(self, action: str, timeout: float = 5.0, **data: Any) -> p.Done:
         """Run a control action and wait for the server's answer (raises ServerError)."""
@@ -276,8 +282,16 @@ class Client:
         if not await self._send({"type": "control", "id": ref, "action": action, "data": data}):
             self._waiters.pop(ref, None)
             raise ServerError("offline", "not connected to the server")
-        async with asyncio.timeout(timeout):
-            return await future
+        return await self._wait(ref, future, timeout)
+
+    async def _wait(self, ref: str, future: asyncio.Future, timeout: float) -> Any:
+        """The answer to ``ref``; on a timeout (or cancel) its waiter goes, or they pile up."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            if self._waiters.get(ref) is future:
+                del self._waiters[ref]
 
     async def preview(self, timeout: float = 5.0, **data: Any) -> p.Preview:
         """A correction's effect on the standings, before making it (raises ServerError)."""

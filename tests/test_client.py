@@ -29,6 +29,64 @@ async def test_a_gap_in_seq_triggers_a_resync(live):
     assert viewer.state["round"] == "heat" and viewer.snapshots == 2
 
 
+async def test_a_gap_asks_for_one_snapshot_until_it_comes(live):
+    ctl, viewer = await live.control(), await live.viewer()
+    asked: list[dict] = []
+    held: list[dict] = []  # requests kept "in flight" until the test lets them go
+    send = viewer._send
+
+    async def counting(payload):
+        if payload.get("type") == "snapshot_request":
+            asked.append(payload)
+            if hold:
+                held.append(payload)
+                return True
+        return await send(payload)
+
+    viewer._send = counting
+    hold = True
+    for step in range(1, 6):  # five updates out of order while the snapshot is on its way
+        await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq + 1 + step, {"round": "bogus"})))
+    await viewer._on_frame(p.encode(p.Update("another-epoch", 1, {"round": "bogus"})))
+    assert len(asked) == 1 and viewer.snapshots == 1
+
+    hold = False
+    await send(held.pop())  # the snapshot arrives: a later gap is a new gap
+    await viewer.wait_for(lambda: viewer.snapshots == 2, WAIT)
+    await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq + 3, {"round": "bogus"})))
+    await viewer.wait_for(lambda: viewer.snapshots == 3, WAIT)
+    assert len(asked) == 2
+
+    hold = True  # this request is lost with the connection; the reconnect's snapshot ends the gap
+    await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq + 3, {"round": "bogus"})))
+    assert len(asked) == 3
+    await viewer.drop()
+    await viewer.wait_for(lambda: viewer.snapshots == 4 and viewer.synced.is_set(), WAIT)
+    await viewer._on_frame(p.encode(p.Update(viewer.epoch, viewer.seq + 3, {"round": "bogus"})))
+    assert len(asked) == 4
+    await ctl.control("open", contestants=["C1"])
+    await viewer.wait_for(lambda: viewer.state["status"]["C1"]["status"] == "open", WAIT)
+    assert viewer.state["round"] == "heat"
+
+
+async def test_a_timed_out_wait_leaves_no_waiter(live):
+    ctl = await live.control()
+    send = ctl._send
+
+    async def swallowed(payload):
+        return True  # sent into the void: no answer will come
+
+    ctl._send = swallowed
+    with pytest.raises(TimeoutError):
+        await ctl.control("open", timeout=0.05, contestants=["C1"])
+    with pytest.raises(TimeoutError):
+        await ctl.wait_ack("no-such-submission", timeout=0.05)
+    assert ctl._waiters == {}
+    ctl._send = send
+    await ctl.control("open", contestants=["C1"])  # later actions still get their answers
+    assert ctl._waiters == {}
+
+
 async def test_a_new_epoch_resyncs_after_reconnecting(live):
     ctl, viewer = await live.control(), await live.viewer()
     await ctl.control("open", contestants=["C1"])
