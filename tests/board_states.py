@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from rich.console import Console
+from rich.segment import Segment
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -18,6 +19,17 @@ def text_of(widget) -> str:
     console = Console(width=max(20, widget.size.width), file=io.StringIO(), record=True, color_system=None)
     console.print(widget.render())
     return console.export_text()
+
+
+def segments_of(widget) -> list[Segment]:
+    """What a self-drawn widget shows, as styled pieces (to check strike-through and colours)."""
+    console = Console(width=max(20, widget.size.width), file=io.StringIO(), color_system="truecolor")
+    return [s for s in console.render(widget.render()) if s.text.strip()]
+
+
+def struck(widget) -> list[str]:
+    """The pieces of text a widget draws struck through."""
+    return [s.text.strip() for s in segments_of(widget) if s.style is not None and s.style.strike]
 
 
 async def until(pilot, predicate, timeout: float = 5.0) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from board_states import team, team_reveal, teaching, text_of, until
+from board_states import segments_of, team, team_reveal, teaching, text_of, until
+from rich.color import Color
 from server_fixtures import WAIT, make_live  # noqa: F401
 from textual.widgets import ContentSwitcher
 
@@ -75,7 +76,10 @@ async def test_the_ceremony_steps_from_the_control_client(make_live, tmp_path):
         await ctl.control("ceremony", step=5)
         await until(pilot, lambda: "特 等 奖" in text_of(ceremony), WAIT)
         assert "昌平区回龙观街道代表队" in text_of(ceremony)
-        assert ceremony.section["stages"][-1]["kind"] == "manual"
+        # A manual award's stage is drawn in the manual colour, not in a tier's.
+        band = [seg for seg in segments_of(ceremony) if "特 等 奖" in seg.text]
+        assert band and all(seg.style.bgcolor == Color.parse(MANUAL_COLOUR) for seg in band)
+        assert not any(seg.style.bgcolor == Color.parse(TIER_COLOURS[0]) for seg in segments_of(ceremony) if seg.style)
 
         await ctl.control("ceremony", step=None)
         await until(pilot, lambda: view(app) == "body", WAIT)
@@ -107,6 +111,15 @@ async def test_a_stage_with_many_winners_pages_and_every_page_fits():
         assert "第 1/" in text_of(ceremony)
         await pilot.press("n")  # the operator turns the page
         assert f"第 2/{len(pages)} 页" in text_of(ceremony)
+
+
+async def test_a_long_stage_pages_by_itself():
+    app = ScoreboardApp(state=_many_winners(38), page_seconds=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        ceremony = app.query_one(Ceremony)
+        await until(pilot, lambda: ceremony.size.height > 0 and "第 1/" in text_of(ceremony))
+        await until(pilot, lambda: "第 2/" in text_of(ceremony))  # no key pressed
+        assert "北京第1高校代表队" not in text_of(ceremony)
 
 
 def test_manual_awards_are_told_by_award_kind():

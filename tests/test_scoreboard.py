@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import io
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import server_fixtures as fixtures
+from board_states import struck
 from rich.console import Console
-from textual.widgets import ContentSwitcher, Digits
+from server_fixtures import all_judges, make_live  # noqa: F401  (fixture)
+from textual.widgets import ContentSwitcher, Digits, Static
 
 from judging.board.model import MANUAL_COLOUR, TIER_COLOURS, Change, RankTracker, award_colours, build_rows, paginate
 from judging.board.reveal import Marks
@@ -194,8 +199,13 @@ async def test_board_follows_a_live_contest(live):
         assert app.query_one("#rank", Digits).value == "1"
         shown = text_of(app.query_one(Marks))
         assert marks[ids[0]] in shown and "专家评委" in shown and "70%" in shown
-        dropped = [m for p in card["panels"] for m in p["marks"] if m["dropped"]]
-        assert len(dropped) == 6  # the highest and lowest of each of the three panels
+        # Struck through on the board: the highest and lowest of each of the three panels, no other.
+        by_panel: dict[str, list[str]] = {}
+        for judge in load_contest(SPEECH).judges:
+            if judge.id in marks:
+                by_panel.setdefault(judge.panel, []).append(marks[judge.id])
+        dropped = {pick(ms, key=float) for ms in by_panel.values() for pick in (min, max)}
+        assert len(dropped) == 6 and sorted(struck(app.query_one(Marks))) == sorted(dropped)
         standings = app.query_one(Standings)
         assert [r.contestant for r in standings.current()[2]] == ["S01"]
         assert "付海" in text_of(standings)
@@ -212,16 +222,138 @@ async def test_board_follows_a_live_contest(live):
         assert "▼1" in text_of(standings)
 
 
-async def test_board_resyncs_after_a_dropped_connection(live):
+def dead_address() -> str:
+    """A local address where nothing listens (connections are refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"ws://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def link(app: ScoreboardApp) -> str:
+    return str(app.query_one("#link", Static).content)
+
+
+async def reveal(ctl: Client, judges: dict[str, Client], cid: str, marks: dict[str, str]) -> None:
+    await ctl.control("open", contestants=[cid])
+    await score(judges, cid, marks)
+    await ctl.control("lock", contestants=[cid])
+    await ctl.control("reveal", contestants=[cid])
+
+
+async def test_board_resyncs_after_missing_a_reveal(live):
+    """The board's network goes down while S02 is opened, scored, locked and revealed; once it is
+    back the board shows S02's card and the new standings: the state a new viewer gets."""
     url, ctl, judges = live
+    ids = list(judges)
+    await reveal(ctl, judges, "S01", {j: f"{80 + i * 0.37:.2f}" for i, j in enumerate(ids)})
+    app = ScoreboardApp(url, highlight_seconds=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.client is not None and (app.board_state.get("reveal") or {}).get("contestant") == "S01")
+        client = app.client
+        client.backoff = (0.02, 0.2)
+        client.url = dead_address()  # every reconnect fails until the network is back
+        await client.drop()
+        await until(pilot, lambda: not client.synced.is_set() and "○" in link(app))
+
+        await reveal(ctl, judges, "S02", {j: f"{95 + i * 0.07:.2f}" for i, j in enumerate(ids)})
+        assert app.board_state["reveal"]["contestant"] == "S01" and client.snapshots == 1  # it has missed it all
+
+        client.url = url
+        await until(pilot, lambda: (app.board_state.get("reveal") or {}).get("contestant") == "S02", timeout=10)
+        await until(pilot, lambda: "●" in link(app))
+        assert client.snapshots == 2
+        who = str(app.query_one("#who", Static).content)
+        assert "唐梓" in who and "付海" not in who
+        assert app.query_one("#score", Digits).value == ctl.state["reveal"]["score"]
+        assert app.query_one("#rank", Digits).value == "1"
+        rows = app.query_one(Standings).current().rows
+        assert [(r.contestant, r.rank) for r in rows] == [("S02", 1), ("S01", 2)]
+        assert rows[1].change == Change(delta=-1)
+        fresh = Client(url)
+        await fresh.start()
+        try:
+            await until(pilot, lambda: client.seq == fresh.seq == ctl.seq)
+            assert app.board_state == fresh.state
+        finally:
+            await fresh.close()
+
+
+async def test_board_resyncs_to_the_same_standings_on_a_new_epoch(make_live):
+    """The server is restarted on the same database: a new epoch, the same results."""
+    harness = await make_live()
+    ctl, js = await harness.control(), await all_judges(harness)
+    in_panel = {j: f"{70 + i * 1.5:.2f}" for i, j in enumerate(["E1", "E2", "E3", "P1", "P2", "P3"])}
+    for cid in ("C1", "C3"):
+        await ctl.control("open", contestants=[cid])
+        await fixtures.score(harness, js, "heat", cid, in_panel)
+        await ctl.control("lock", contestants=[cid])
+        await ctl.control("reveal", contestants=[cid])
+    app = ScoreboardApp(harness.url, page_seconds=600, highlight_seconds=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.client is not None and (app.board_state.get("reveal") or {}).get("contestant") == "C3")
+        client, standings = app.client, app.query_one(Standings)
+        client.backoff = (0.02, 0.2)
+        before = [(p.cid, [(r.contestant, r.rank, r.total) for r in p.rows]) for p in standings.pages()]
+        assert [p[0] for p in before] == ["arts", "sci"] and all(rows for _, rows in before)
+        old_epoch = client.epoch
+
+        await harness.restart(port=int(harness.url.rsplit(":", 1)[1]))
+        new_epoch = harness.server.epoch
+        await until(pilot, lambda: client.epoch == new_epoch and client.synced.is_set() and "●" in link(app), timeout=10)
+        await pilot.pause()
+        assert new_epoch != old_epoch
+        assert [(p.cid, [(r.contestant, r.rank, r.total) for r in p.rows]) for p in standings.pages()] == before
+
+        # It follows the new epoch, not the old one.
+        await ctl.wait_for(lambda: ctl.epoch == new_epoch and ctl.synced.is_set(), fixtures.WAIT)
+        await ctl.control("open", contestants=["C4"])
+        await until(pilot, lambda: app.query_one("#stage", ContentSwitcher).current == "progress")
+        assert "Dee" in text_of(app.query_one(ScoringProgress))
+
+
+async def test_board_header_shows_the_standings_frozen(live):
+    url, ctl, _ = live
     app = ScoreboardApp(url)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.connection == "live" and bool(app.board_state))
-        await app.client.drop()
-        await ctl.control("open", contestants=["S03"])  # happens while the board is away
-        await until(pilot, lambda: app.query_one("#stage", ContentSwitcher).current == "progress", timeout=10)
-        assert app.connection == "live" and app.client.snapshots >= 2
-        assert "史轩" in text_of(app.query_one(ScoringProgress))
+        await until(pilot, lambda: bool(app.board_state) and "●" in link(app))
+        title = app.query_one("#title", Static)
+        assert "成绩暂停公布" not in str(title.content)
+        await ctl.control("freeze")
+        await until(pilot, lambda: "成绩暂停公布" in str(title.content))
+        assert str(title.content).startswith("2025年北京市职工宣讲比赛")
+        await ctl.control("unfreeze")
+        await until(pilot, lambda: "成绩暂停公布" not in str(title.content))
+
+
+# -- paging, without a server -------------------------------------------------------------------
+
+
+async def test_long_categories_page_by_themselves():
+    app = ScoreboardApp(state=before_reveal("en"), page_seconds=0.3)
+    async with app.run_test(size=(110, 14)) as pilot:
+        standings = app.query_one(Standings)
+        await until(pilot, lambda: standings.size.height > 0)
+        first = standings.current()
+        shown = text_of(standings)
+        assert first.count > 1 and f"page {first.number}/{first.count}" in shown
+        await until(pilot, lambda: standings.current().number != first.number)  # no key pressed
+        now = standings.current()
+        assert f"page {now.number}/{now.count}" in text_of(standings) and text_of(standings) != shown
+
+
+async def test_a_reveal_turns_to_its_page_for_a_whole_period():
+    period = 0.6
+    app = ScoreboardApp(state=before_reveal("zh"), page_seconds=period, highlight_seconds=600)
+    async with app.run_test(size=(110, 14)) as pilot:
+        standings = app.query_one(Standings)
+        await until(pilot, lambda: standings.size.height > 0 and standings.current().number != 1)  # the timer turned
+        await pilot.pause(period * 0.6)  # late in the period: the timer is due to turn again soon
+        start = time.monotonic()
+        app.apply_state(after_reveal("zh"))  # S05, second place, is on page 1
+        await until(pilot, lambda: standings.current().number == 1)
+        assert any(r.contestant == "S05" for r in standings.current().rows)
+        await until(pilot, lambda: standings.current().number != 1)
+        assert time.monotonic() - start >= period * 0.95  # the hall had the whole period to read it
 
 
 # -- the model --------------------------------------------------------------------------------

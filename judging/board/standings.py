@@ -92,6 +92,8 @@ class Standings(Widget):
         for i, page in enumerate(self.pages()):
             if page.cid != UNITS and any(r.contestant == self.focus for r in page.rows):
                 self.page = i
+                if self.timer is not None:
+                    self.timer.reset()  # the revealed contestant's page stays up for a whole period
                 break
         self.focus = None
 
