@@ -26,6 +26,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from judging import fanout, recovery
+from judging.audience import AudienceLane
 from judging import protocol as p
 from judging.live import LiveState
 from judging.rules.model import Contest
@@ -47,6 +48,7 @@ class Limits:
     hello_timeout: float = 10.0
     auth_free_failures: int = 5  # failures per address per minute before answers slow down
     checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
+    audience_interval: float = 0.1  # seconds between two paced updates to the scoreboards
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Sequencer:
         self._oldest = self.state.seq - replayed
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
+        self._lane = AudienceLane(self.limits.audience_interval)
+        self._lane_timer: asyncio.TimerHandle | None = None
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -138,7 +142,35 @@ class Sequencer:
                     if not done.done():
                         done.set_result(None)
                 self._flush(batch, updates)
+                if batch.events:
+                    self._lane.hold(batch.events[0]["seq"], batch.changed)
+                self._pace()
+            self._pace()
             await self._checkpoint()
+
+    def _pace(self) -> None:
+        """Send the audience what it is due (judging/audience.py), or wake up when it is.
+        Called only between batches, when the state is the committed one."""
+        wait = self._lane.due()
+        if wait is None:
+            return
+        if wait > 0:
+            if self._lane_timer is None:
+                self._lane_timer = asyncio.get_running_loop().call_later(wait, self._lane_wake)
+            return
+        if self._lane_timer is not None:
+            self._lane_timer.cancel()
+            self._lane_timer = None
+        viewers = [peer for peer in self.peers if peer.who.role == "viewer"]
+        self._lane.flush(self.state, self.epoch, viewers, self._write)
+
+    def _lane_wake(self) -> None:
+        self._lane_timer = None
+        self._wake.set()
+
+    def _write(self, peer: Peer, data: bytes) -> None:
+        if not fanout.write(peer.ws, data, self.limits.queue * 4096):
+            self._cut_off(peer)
 
     async def _checkpoint(self) -> None:
         """Now and then, with the state equal to the log, a checkpoint from a forked child."""
@@ -179,20 +211,21 @@ class Sequencer:
 
     def _coalesce(self, batch: Batch) -> dict[tuple[str, str], bytes]:
         """Each role's frames for the batch: an empty update for every event but the last,
-        which carries every section the batch changed, as the state is after it."""
+        which carries every section the batch changed, as the state is after it. The
+        audience's come later, through its lane."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(first, last))
         out: dict[tuple[str, str], bytes] = {}
         for peer in self.peers:
             key = (peer.who.role, peer.who.judge)
-            if peer.ready and key not in out:
+            if peer.ready and key not in out and key[0] != "viewer":
                 patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
                 out[key] = empty + fanout.update_frame(self.epoch, last, patch)
         return out
 
     def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         first = batch.events[0]["seq"] if batch.events else 0
-        for peer in list(self.peers) if updates else batch.touched:
+        for peer in [q for q in self.peers if q.out or q.who.role != "viewer"] if updates else batch.touched:
             if peer.gone or not peer.ready:
                 continue
             mine = b"".join(peer.out)
@@ -206,8 +239,8 @@ class Sequencer:
                 data = mine + data
             else:
                 data += mine  # updates first: an ack or done finds the state already changed
-            if data and not fanout.write(peer.ws, data, self.limits.queue * 4096):
-                self._cut_off(peer)
+            if data:
+                self._write(peer, data)
 
     def _updates_after(self, batch: Batch, peer: Peer) -> bytes:
         # Rare (a snapshot in the middle of a batch): computed for this peer alone.
@@ -221,6 +254,7 @@ class Sequencer:
         the state from the log and make every client reconnect, resync and resend."""
         log.exception("could not write %d events to the log; state rebuilt from the log", len(batch.events))
         self._snapshots.clear()
+        self._lane.reset()
         self.state, _ = recover(self.contest, self.store, self.hash, self.hash)
         for done in batch.waiters:
             if not done.done():

@@ -1,0 +1,84 @@
+"""The audience's lane (judging/audience.py): scoreboards get the count of cards in at a
+steady pace, and everything else (a reveal, the order of play) at once, with every seq."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from server_fixtures import WAIT, all_judges, make_live, score, single_round  # noqa: F401  (fixture)
+
+from judging.audience import urgent
+from judging.server import Limits
+
+MARKS = {"E1": "80", "E2": "90", "E3": "70", "P1": "60", "P2": "65", "P3": "95", "T1": "10"}
+
+
+async def reader(ws, frames: list[dict]) -> None:
+    async for raw in ws:
+        msg = json.loads(raw)
+        if msg["type"] == "update":
+            frames.append(msg)
+
+
+async def until(pred) -> None:
+    async with asyncio.timeout(WAIT):
+        while not pred():
+            await asyncio.sleep(0.01)
+
+
+def test_only_the_count_waits():
+    assert not urgent({"progress", "private:arts", "mine:E1", "connected"})
+    assert urgent({"progress", "reveal"})
+    assert urgent({"status"}) and urgent({"standings:arts"}) and urgent({"frozen"})
+
+
+async def test_marks_wait_for_the_pace_and_a_reveal_takes_them_along(make_live, tmp_path):
+    # An interval far longer than the test: the marks' updates can only reach the viewer
+    # with the reveal.
+    live = await make_live(single_round(tmp_path), limits=Limits(audience_interval=60.0))
+    ctl, judges = await live.control(), await all_judges(live)
+    raw = await live.raw()
+    frames: list[dict] = []
+    task = asyncio.create_task(reader(raw, frames))
+    try:
+        opened = await ctl.control("open", contestants=["C1"])
+        await until(lambda: frames and frames[-1]["seq"] == opened.seq)  # the open is not paced
+        await score(live, judges, "heat", "C1", MARKS)
+        await asyncio.sleep(0.3)
+        assert frames[-1]["seq"] == opened.seq  # seven marks acknowledged, none shown yet
+        revealed = await ctl.control("reveal", contestants=["C1"])
+        await until(lambda: frames[-1]["seq"] == revealed.seq)
+        after = [f for f in frames if f["seq"] > opened.seq]
+        assert [f["seq"] for f in after] == list(range(opened.seq + 1, revealed.seq + 1))
+        assert all(f["patch"] == {} for f in after[:-1])
+        patch = after[-1]["patch"]
+        assert patch["reveal"]["contestant"] == "C1" and patch["reveal"]["score"] == "75.50"
+        assert "progress" in patch  # the held count travels with the reveal
+    finally:
+        task.cancel()
+
+
+async def test_a_burst_of_marks_reaches_the_hall_in_fewer_updates(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path), limits=Limits(audience_interval=0.5))
+    ctl, judges = await live.control(), await all_judges(live)
+    viewer = await live.viewer()
+    raw = await live.raw()
+    frames: list[dict] = []
+    task = asyncio.create_task(reader(raw, frames))
+    try:
+        opened = await ctl.control("open", contestants=["C1"])
+        await until(lambda: frames and frames[-1]["seq"] == opened.seq)
+        acks = await score(live, judges, "heat", "C1", MARKS)
+        last = max(a.seq for a in acks.values())
+        await until(lambda: frames[-1]["seq"] == last)
+        after = [f for f in frames if f["seq"] > opened.seq]
+        assert [f["seq"] for f in after] == list(range(opened.seq + 1, last + 1))
+        counted = [f for f in after if "progress" in f["patch"]]
+        assert 1 <= len(counted) < len(MARKS)
+        assert sorted(counted[-1]["patch"]["progress"]["C1"]["submitted"]) == sorted(j for j in MARKS if j != "T1")
+        # The client library follows the same frames to the same state.
+        await viewer.wait_for(lambda: viewer.seq == last)
+        assert viewer.state["progress"] == counted[-1]["patch"]["progress"]
+    finally:
+        task.cancel()
