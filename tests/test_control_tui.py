@@ -117,6 +117,22 @@ async def test_open_lock_reveal(live):
         assert [e["kind"] for e in live.events() if e["actor"] == "control"] == ["open", "lock", "reveal"]
 
 
+async def test_close_key_ends_scoring(live):
+    viewer = await live.viewer()
+    app = console(live)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await ready(pilot)
+        await pilot.press("o")
+        await until(pilot, lambda: app.client.state["status"]["C1"]["status"] == "open")
+        await score(live, await judges(live, ["E1", "E2"]), "heat", "C1", {"E1": "80", "E2": "90"})
+        await pilot.press("c")  # in a judged round the key closes; in a quiz it marks an answer correct
+        await viewer.wait_for(lambda: viewer.state["status"]["C1"]["status"] == "closed", WAIT)
+        await done(pilot, "close Ann (C1)")
+        assert [e["data"]["contestants"] for e in live.events("close")] == [["C1"]]
+        assert not live.events("points")
+        assert "closed" in str(main.query_one(OrderTable).get_row("C1")[4])
+
+
 async def test_waiting_judges_by_name_then_lock_anyway(live):
     app = console(live)
     async with app.run_test(size=SIZE) as pilot:
