@@ -3,8 +3,8 @@ judge, keeps unacknowledged submissions in an outbox that survives restarts.
 
 The Textual apps and the tests use it; it never imports Textual. It reconnects by itself
 with jittered exponential backoff, resends the outbox after each reconnect (the server
-answers a resend with the original acknowledgement), and asks for a snapshot whenever an
-update's epoch or sequence number shows it missed something.
+answers a resend with the original acknowledgement), and asks for a snapshot, once, whenever
+an update's epoch or sequence number shows it missed something.
 """
 
 from __future__ import annotations
