@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from judging.quiz import Quiz
+from judging.quiz import Award, Quiz
 from judging.rules.decimals import parse_decimal
 from judging.rules.engine import Tabulator
 from judging.rules.errors import MarkError
@@ -54,7 +54,12 @@ class LiveState:
         self.last_reveal: Key | None = None
         self.connected: dict[str, str] = {}  # judge -> time last connected
         self.quiz = Quiz(contest)
-        self._public_points: dict[Key, set[str]] = {}  # question keys copied to the public tabulator
+        # The award copied to the public tabulator for each question, by (round, team): an undo
+        # and a fresh award for the same question held by a freeze must replace the old one.
+        self._public_points: dict[Key, dict[str, Award]] = {}
+        # The quiz's last change as the audience saw it: while frozen, the one that matches the
+        # frozen totals (``Quiz.last`` form).
+        self.public_last: tuple[str, int] | None = None
         self.ceremony: int | None = None  # prize-ceremony stages shown; None: no ceremony
         self.seq = 0
         self._enter_round()
@@ -313,12 +318,14 @@ class LiveState:
                     self._publish_or_hold(cid)  # e.g. a manual award from the contest file
 
     def _publish_points(self, rid: str, cid: str) -> None:
+        # Compared by award (its event), not by question: the same question can hold another
+        # award, with other points, than the one the audience was shown.
         standing = self.quiz.standing(rid, cid)
-        shown = self._public_points.setdefault((rid, cid), set())
-        for key in shown - set(standing):
+        shown = self._public_points.setdefault((rid, cid), {})
+        for key in set(shown) - set(standing):
             self.public.remove_points(rid, cid, key)
         for key, award in standing.items():
-            if key not in shown:
+            if shown.get(key) != award:
                 self.public.set_points(rid, cid, key, award.type, award.points)
         shown.clear()
         shown.update(standing)
@@ -332,7 +339,9 @@ class LiveState:
         for cid in self._held:
             self._publish(cid)
         self._held.clear()
-        return {"frozen", "reveal"} | {f"standings:{c.id}" for c in self.contest.categories}
+        self.public_last = self.quiz.last
+        # "quiz": the hall's running totals and last change catch up with the held awards.
+        return {"frozen", "reveal", "quiz"} | {f"standings:{c.id}" for c in self.contest.categories}
 
     def _apply_next_round(self, event, data) -> set[str]:
         ids = [r.id for r in self.contest.rounds]
@@ -416,6 +425,7 @@ class LiveState:
         category = self.contest.contestant(cid).category  # type: ignore[union-attr]
         changed = {"quiz", "status", f"private:{category}"}
         if not self.frozen:
+            self.public_last = self.quiz.last
             changed.add(f"standings:{category}")
         return changed
 

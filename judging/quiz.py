@@ -115,6 +115,9 @@ class Quiz:
                 raise QuizError("nothing_to_undo", "there is no award to undo in this round")
         if not isinstance(target, int) or isinstance(target, bool) or target not in self.awards:
             raise QuizError("unknown_award", f"no award was logged as event {target!r}")
+        if self.awards[target].round != rid:
+            # That round's totals are settled; an undo here must not change them.
+            raise QuizError("unknown_award", f"the award of event {target} is from round {self.awards[target].round!r}, not this round")
         if target in self.undone:
             raise QuizError("already_undone", f"the award of event {target} is already undone")
         return {"award": target}

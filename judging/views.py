@@ -99,16 +99,21 @@ def units_section(tab: Tabulator) -> dict[str, Any] | None:
     }
 
 
-def quiz_section(state: LiveState) -> dict[str, Any] | None:
-    """The quiz as the hall sees it: running totals, the current question, the last change."""
+def quiz_section(state: LiveState, host: bool = False) -> dict[str, Any] | None:
+    """The quiz as the hall sees it: running totals, the current question, the last change.
+
+    While the standings are frozen the hall keeps the totals and the last change of the freeze
+    (a later change would give the frozen points away); the host (``host``) sees both as they are.
+    """
     rnd = state.contest.round(state.round)
     if rnd is None or rnd.kind != "points":
         return None
     contest, quiz, p = state.contest, state.quiz, state.contest.precision
+    tab, shown = (state.tab, quiz.last) if host else (state.public, state.public_last)
     question = quiz.question if quiz.question and quiz.question["round"] == rnd.id else None
     last = None
-    if quiz.last is not None and quiz.awards[quiz.last[1]].round == rnd.id:
-        a = quiz.awards[quiz.last[1]]
+    if shown is not None and quiz.awards[shown[1]].round == rnd.id:
+        a = quiz.awards[shown[1]]
         last = {
             "seq": a.seq,
             "contestant": a.contestant,
@@ -118,14 +123,15 @@ def quiz_section(state: LiveState) -> dict[str, Any] | None:
             "number": a.number,
             "outcome": a.outcome,
             "points": f"{a.points:f}",
-            "undone": a.seq in quiz.undone,
+            # As of that change: an undo held back by a freeze must not show yet.
+            "undone": shown[0] == "undo",
         }
     teams = []
     for cid in state.order:
         c = contest.contestant(cid)
-        if cid not in state.public.participants(rnd.id, c.category):  # type: ignore[union-attr]
+        if cid not in tab.participants(rnd.id, c.category):  # type: ignore[union-attr]
             continue
-        result = state.public.round_result(rnd.id, cid)
+        result = tab.round_result(rnd.id, cid)
         total = fmt(result.final, p) if result.final is not None else None
         teams.append({"contestant": cid, "name": c.name, "unit": c.unit, "total": total})  # type: ignore[union-attr]
     return {
@@ -205,6 +211,8 @@ def viewer_snapshot(state: LiveState) -> dict[str, Any]:
 
 
 def control_section(state: LiveState, name: str) -> Any:
+    if name == "quiz":
+        return quiz_section(state, host=True)
     if name == "progress":
         return _progress(state, names=True)
     if name == "connected":
