@@ -3,17 +3,23 @@ real server. A quiz run live tabulates exactly as its equivalent scores file doe
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import json
 from pathlib import Path
 
 import pytest
-from server_fixtures import WAIT, all_judges, make_live, score  # noqa: F401
+from server_fixtures import CONTROL, WAIT, all_judges, make_live, score  # noqa: F401
+from test_faults import ServeProcess, prepared_db
 
 from judging import protocol as p
-from judging.client import ServerError
+from judging.cli import main
+from judging.client import Client, ServerError
+from judging.console.app import ControlApp
 from judging.contest_file import load_contest
 from judging.report import standings_data
 from judging.scoresheet import tabulate_files
+from judging.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ = ROOT / "fixtures" / "quiz" / "contest.toml"
@@ -84,9 +90,8 @@ async def test_a_quiz_run_live_equals_its_scores_file(make_live, tmp_path):
     undone = {e["data"]["award"] for e in live.events("undo")}
     rows = [r for e, r in zip(live.events("points"), rows) if e["seq"] not in undone]
     expected = offline(tmp_path, rows)["categories"][0]["standings"]
-    # The quiz fixture's adjustment (Q3 -10) is in both the live state and the offline file? No:
-    # the offline run above has no adjustments file, and the live contest takes adjustments only
-    # from the log, so both leave it out.
+    # Neither side has the fixture's adjustments.csv (Q3 -10): the offline run is given no
+    # adjustments file, and the live contest takes adjustments only from its log.
     assert [(r["contestant"], r["rank"], r["total"], r["award"]) for r in live_standings] == [
         (r["contestant"], r["rank"], r["total"], r["award"]) for r in expected
     ]
@@ -267,3 +272,233 @@ async def test_a_manual_award_in_the_contest_file_is_public_from_the_start_of_a_
     viewer = await live.viewer()
     row = next(r for r in viewer.state["standings:final"] if r["contestant"] == "Q8")
     assert row["award"] == "特等奖" and row["award_kind"] == "manual"
+
+
+# -- a freeze during a quiz ----------------------------------------------------------------------
+
+
+def rows_of(standings: list[dict]) -> list[tuple]:
+    return [(r["rank"], r["contestant"], r["total"], r["award"]) for r in standings]
+
+
+async def test_an_award_replaced_during_a_freeze_reaches_the_hall_at_unfreeze(make_live):
+    live = await make_live(QUIZ)
+    ctl, viewer = await live.control(), await live.viewer()
+    await ctl.control("question", type="buzzer", number=1)
+    await ctl.control("points", contestant="Q1", outcome="correct")
+    await ctl.control("freeze")
+    await ctl.control("undo")
+    # The same question again, other points: the hall's copy must be replaced, not kept.
+    await ctl.control("points", contestant="Q1", outcome="wrong", type="buzzer", number=1)
+    done = await ctl.control("unfreeze")
+    await viewer.wait_for(lambda: viewer.seq >= done.seq, WAIT)
+    await ctl.wait_for(lambda: ctl.seq >= done.seq, WAIT)
+    assert {t["contestant"]: t["total"] for t in viewer.state["quiz"]["teams"]}["Q1"] == "10"
+    assert rows_of(viewer.state["standings:final"]) == rows_of(ctl.state["private:final"])
+    assert rows_of(viewer.state["standings:final"])[-1] == (8, "Q1", "10", "优秀奖")
+    assert viewer.state["quiz"]["last"]["outcome"] == "wrong" and not viewer.state["quiz"]["last"]["undone"]
+
+    # Replayed from the log, the hall's view is the same.
+    before = viewer.state
+    await live.restart()
+    again = await live.viewer()
+    assert again.state["quiz"] == before["quiz"]
+    assert again.state["standings:final"] == before["standings:final"]
+
+
+async def test_while_frozen_the_hall_keeps_the_last_change_of_its_totals(make_live):
+    live = await make_live(QUIZ)
+    ctl, viewer = await live.control(), await live.viewer()
+    await ctl.control("question", type="buzzer", number=1)
+    shown = await ctl.control("points", contestant="Q1", outcome="correct")
+    await ctl.control("freeze")
+    await ctl.control("points", contestant="Q2", outcome="correct")
+    done = await ctl.control("undo", award=shown.seq)
+    await viewer.wait_for(lambda: viewer.seq >= done.seq, WAIT)
+    late = await live.viewer()  # connects during the freeze
+    for hall in (viewer.state["quiz"], late.state["quiz"]):
+        assert (hall["last"]["seq"], hall["last"]["contestant"], hall["last"]["undone"]) == (shown.seq, "Q1", False)
+        totals = {t["contestant"]: t["total"] for t in hall["teams"]}
+        assert (totals["Q1"], totals["Q2"]) == ("30", "20")
+    # The host sees what was done.
+    await ctl.wait_for(lambda: ctl.seq >= done.seq, WAIT)
+    assert (ctl.state["quiz"]["last"]["seq"], ctl.state["quiz"]["last"]["undone"]) == (shown.seq, True)
+
+    await ctl.control("unfreeze")
+    await viewer.wait_for(lambda: viewer.state["quiz"]["last"]["undone"], WAIT)
+    totals = {t["contestant"]: t["total"] for t in viewer.state["quiz"]["teams"]}
+    assert (totals["Q1"], totals["Q2"]) == ("20", "30")
+
+
+# -- the console names the question it showed -----------------------------------------------------
+
+
+class HeldUpdates:
+    """Keeps a client's updates from reaching its view (as a slow network would) until released;
+    the server's answers to its actions still arrive."""
+
+    def __init__(self, client: Client):
+        self.client, self.real, self.held = client, client._on_frame, []
+        client._on_frame = self._hold  # type: ignore[method-assign]
+
+    async def _hold(self, frame) -> None:
+        if json.loads(frame).get("type") == "update":
+            self.held.append(frame)
+        else:
+            await self.real(frame)
+
+    async def release(self) -> None:
+        for frame in self.held:  # in order, before any newer frame can be handled
+            await self.real(frame)
+        self.client._on_frame = self.real  # type: ignore[method-assign]
+
+
+async def test_the_console_awards_and_undoes_what_it_showed(make_live):
+    live = await make_live(QUIZ)
+    other = await live.control()  # a second console
+    await other.control("question", type="buzzer", number=1)
+    app = ControlApp(Client(live.url, CONTROL, backoff=(0.02, 0.2)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot_until(pilot, lambda: ((app.client.state.get("quiz") or {}).get("question") or {}).get("number") == 1)
+        await pilot.pause()
+        teams = [t["contestant"] for t in app.client.state["quiz"]["teams"]]
+
+        held = HeldUpdates(app.client)
+        await other.control("question", type="buzzer", number=2)  # the console still shows buzzer 1
+        await pilot.press(str(teams.index("Q1") + 1), "c")
+        await pilot_until(pilot, lambda: live.events("points"))
+        (award,) = live.events("points")
+        assert (award["data"]["contestant"], award["data"]["type"], award["data"]["number"]) == ("Q1", "buzzer", 1)
+        await held.release()
+        await pilot_until(pilot, lambda: (app.client.state["quiz"]["last"] or {}).get("seq") == award["seq"])
+
+        held = HeldUpdates(app.client)
+        await other.control("points", contestant="Q2", outcome="correct")  # buzzer 2, unseen here
+        await pilot.press("u")  # takes back Q1's award, the last one this console shows
+        await pilot_until(pilot, lambda: live.events("undo"))
+        assert [e["data"]["award"] for e in live.events("undo")] == [award["seq"]]
+        await held.release()
+
+
+async def pilot_until(pilot, predicate, timeout: float = WAIT) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await pilot.pause(0.02)
+
+
+# -- the live log and its scores file give the same results ---------------------------------------
+
+# The quiz the next test runs, and the same quiz written out by hand as a scores file: each
+# team's standing award per question (the undone ones are gone).
+RUN = [
+    ("required", 1, [("Q1", "correct", None), ("Q2", "wrong", None)]),
+    ("buzzer", 1, [("Q3", "correct", None), ("Q4", "wrong", None)]),
+    ("risk", 1, [("Q5", "wrong", "30"), ("Q6", "correct", "20")]),
+]
+RUN_AFTER_UNDO = [
+    ("risk", 1, [("Q6", "none", None)]),
+    ("video", 1, [("Q7", "correct", None)]),
+    ("charades", 1, [("Q8", "correct", None)]),
+    ("buzzer", 2, [("Q4", "correct", None)]),
+]
+RUN_SCORES = """contestant,judge,criterion,score
+Q1,,required#1,10
+Q2,,required#1,0
+Q3,,buzzer#1,10
+Q4,,buzzer#1,-10
+Q5,,risk#1,-30
+Q6,,risk#1,0
+Q7,,video#1,20
+Q8,,charades#1,5
+Q4,,buzzer#2,10
+"""
+RUN_TOTALS = {"Q1": "30", "Q2": "20", "Q3": "30", "Q4": "20", "Q5": "-10", "Q6": "20", "Q7": "40", "Q8": "25"}
+
+
+async def run_quiz(ctl: Client, plan) -> list[int]:
+    """Each award with its question named; returns the acknowledged awards' event numbers."""
+    acked = []
+    for qtype, number, answers in plan:
+        await ctl.control("question", type=qtype, number=number)
+        for team, outcome, stake in answers:
+            extra = {"stake": stake} if stake else {}
+            acked.append((await ctl.control("points", contestant=team, outcome=outcome, type=qtype, number=number, **extra)).seq)
+    return acked
+
+
+async def test_export_of_the_live_log_equals_tabulate_of_its_scores_file(make_live, tmp_path, capsys):
+    live = await make_live(QUIZ)
+    ctl = await live.control()
+    await run_quiz(ctl, RUN)
+    await ctl.control("undo")  # Q6's won risk: then it answers nothing
+    await run_quiz(ctl, RUN_AFTER_UNDO)
+    await live.stop_server()
+
+    out = tmp_path / "export.json"
+    assert main(["export", "--db", str(live.db), "--contest", str(QUIZ), "--format", "json", "--out", str(out), "--quiet"]) == 0
+    exported = json.loads(out.read_text(encoding="utf-8"))["standings"]["categories"][0]["standings"]
+    scores = tmp_path / "scores.csv"
+    scores.write_text(RUN_SCORES, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["tabulate", str(QUIZ), "--scores", str(scores), "--format", "json"]) == 0
+    tabulated = json.loads(capsys.readouterr().out)["categories"][0]["standings"]
+
+    def ranked(rows: list[dict]) -> list[tuple]:
+        return [(r["rank"], r["contestant"], r["total"]) for r in rows]
+
+    assert ranked(exported) == ranked(tabulated)
+    assert {r["contestant"]: r["total"] for r in exported} == RUN_TOTALS
+    assert ranked(exported)[0] == (1, "Q7", "40") and ranked(exported)[-1] == (8, "Q5", "-10")
+
+
+# -- the server killed with SIGKILL halfway through a quiz ---------------------------------------
+
+
+async def test_kill_9_halfway_through_a_quiz_keeps_every_acknowledged_award_once(tmp_path):
+    db = prepared_db(tmp_path)
+    server = ServeProcess(QUIZ, db)
+    server.start()
+    ctl = Client(server.url, CONTROL, backoff=(0.02, 0.1))
+    try:
+        await ctl.start(WAIT)
+        acked = await run_quiz(ctl, RUN)
+        q6_won = acked[-1]
+        await ctl.control("undo")  # Q6's won risk
+
+        # Killed with an award on its way: it was logged or not, never half.
+        pending = asyncio.create_task(ctl.control("points", contestant="Q6", outcome="none", type="risk", number=1, timeout=1))
+        await asyncio.sleep(0)
+        server.kill9()
+        try:
+            acked.append((await pending).seq)
+        except (ServerError, TimeoutError):
+            pass  # not acknowledged: asked again below
+        await ctl.wait_for(lambda: not ctl.connected.is_set(), WAIT)
+        await asyncio.to_thread(server.start)
+        await ctl.wait_for(lambda: ctl.synced.is_set(), WAIT)
+        if len(acked) == 6:
+            try:
+                acked.append((await ctl.control("points", contestant="Q6", outcome="none", type="risk", number=1)).seq)
+            except ServerError as e:
+                assert e.code == "already_awarded"  # it was logged before the kill
+        acked += await run_quiz(ctl, RUN_AFTER_UNDO[1:])
+
+        await ctl.wait_for(lambda: ctl.state["quiz"]["last"]["contestant"] == "Q4", WAIT)
+        assert {t["contestant"]: t["total"] for t in ctl.state["quiz"]["teams"]} == RUN_TOTALS
+    finally:
+        await ctl.close()
+        server.stop()
+
+    store = Store(db)
+    try:
+        events = list(store.events())
+    finally:
+        store.close()
+    points = [e for e in events if e["kind"] == "points"]
+    seqs = [e["seq"] for e in points]
+    assert all(seqs.count(seq) == 1 for seq in acked)
+    assert len(seqs) == len(set(seqs))
+    assert [e["data"]["award"] for e in events if e["kind"] == "undo"] == [q6_won]
+    assert [e["kind"] for e in events].count("server_started") == 2
+    standing = [(e["data"]["contestant"], e["data"]["type"], e["data"]["number"]) for e in points if e["seq"] != q6_won]
+    assert len(standing) == len(set(standing)) == 9  # one award per team and question, none twice

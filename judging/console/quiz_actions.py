@@ -66,14 +66,20 @@ class QuizActions:
         if points is None:
             self.say(t("stake_first", lang), True)
             return
-        data: dict[str, Any] = {"contestant": cid, "outcome": outcome}
+        # The question shown here, named: the server's current one may have moved on (another
+        # console), and the award must go to the question the host saw.
+        data: dict[str, Any] = {"contestant": cid, "outcome": outcome, "type": question["type"], "number": int(question["number"])}
         if qtype.get("stakes") and stake is not None:
             data["stake"] = stake
         name = next((x["name"] for x in q.get("teams", []) if x["contestant"] == cid), cid)
         self.act("points", data, t("a_points", lang, name=name, outcome=t(outcome, lang), points=model.signed(points)))
 
     def action_undo(self) -> None:
-        self.act("undo", {}, t("a_undo", self.lang))
+        # The award shown as the last change, named, so that one made meanwhile from another
+        # console is not the one taken back; with nothing standing shown, the server's last.
+        last = (model.quiz(self.state) or {}).get("last")
+        data = {"award": last["seq"]} if last and not last.get("undone") else {}
+        self.act("undo", data, t("a_undo", self.lang))
 
     def action_question(self) -> None:
         q = model.quiz(self.state)
