@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from board_states import QUIZ_TEAMS, quiz, text_of, until
+from rich.cells import cell_len
 from server_fixtures import WAIT, make_live  # noqa: F401
 from textual.widgets import ContentSwitcher
 
@@ -21,6 +22,36 @@ SIZE = (120, 36)
 
 def totals(app: ScoreboardApp) -> dict[str, str]:
     return {t["contestant"]: t["total"] for t in app.query_one(QuizBoard).quiz["teams"]}
+
+
+def last_change(board: QuizBoard) -> str:
+    """The last-change lines as drawn, without the header's question or the teams' tiles."""
+    return "\n".join(line.plain for line in board.last(board.size.width))
+
+
+def cells(line: str, start: int, width: int) -> str:
+    """``width`` terminal cells of ``line`` from cell ``start`` (CJK characters take two)."""
+    out, at = "", 0
+    for ch in line:
+        if start <= at < start + width:
+            out += ch
+        at += cell_len(ch)
+    return out
+
+
+def tile(board: QuizBoard, name: str) -> list[str]:
+    """A team's tile as drawn below the rule: its name, then what is under it down to the gap
+    before the next row of tiles (the total in big digits is its last three lines)."""
+    lines = [line.plain for line in board.render().renderables]
+    below = lines[next(i for i, line in enumerate(lines) if line.startswith("───")) + 1 :]
+    (row,) = [i for i, line in enumerate(below) if name in line]
+    start = cell_len(below[row][: below[row].index(name)])
+    out = [name]
+    for line in below[row + 1 :]:
+        if not line.strip():
+            break
+        out.append(cells(line, start, cell_len(name)).strip())
+    return out
 
 
 async def test_the_board_follows_a_live_quiz(make_live):
@@ -39,20 +70,21 @@ async def test_the_board_follows_a_live_quiz(make_live):
 
         await ctl.control("points", contestant="Q3", outcome="wrong")
         await until(pilot, lambda: totals(app)["Q3"] == "10", WAIT)
-        last = text_of(board)
-        assert "东城区东华门街道代表队" in last and "答错" in last and "-10" in last
+        last = last_change(board)
+        assert "东城区东华门街道代表队" in last and "抢答题  第 2 题" in last and "答错" in last and "-10" in last
+        assert "已撤销" not in last
 
         await ctl.control("undo")
         await until(pilot, lambda: totals(app)["Q3"] == "20", WAIT)
-        assert "已撤销" in text_of(board)
+        assert "已撤销" in last_change(board) and "东城区东华门街道代表队" in last_change(board)
 
         # A risk question lost: the total goes below zero and shows its sign in big digits.
         await ctl.control("question", type="risk", number=3)
         await ctl.control("points", contestant="Q1", outcome="wrong", stake="30")
         await until(pilot, lambda: totals(app)["Q1"] == "-10", WAIT)
-        shown = text_of(board)
-        assert all(line in shown for line in big("-10"))
-        assert "风险题  第 3 题" in shown and "-30" in shown
+        assert tile(board, "朝阳区望京街道代表队")[-3:] == [line.strip() for line in big("-10")]
+        last = last_change(board)
+        assert "朝阳区望京街道代表队" in last and "风险题  第 3 题" in last and "-30" in last
 
         # The standings beside it update with every award.
         standings = text_of(app.query_one(Standings))
@@ -80,11 +112,13 @@ async def test_the_last_team_is_lit_until_its_award_is_undone():
         board = app.query_one(QuizBoard)
         lit = [line for line in board.render().renderables if "朝阳区望京街道代表队" in line.plain and "on #ffd75f" in str(line.spans)]
         assert lit
+        assert tile(board, "朝阳区望京街道代表队")[-3:] == [line.strip() for line in big("-10")]
         app.apply_state(quiz("zh", undone=True))
         await pilot.pause()
         assert not [line for line in board.render().renderables if "on #ffd75f" in str(line.spans)]
-        assert "0" in {t["total"] for t in board.quiz["teams"] if t["contestant"] == "Q1"}
-        assert len(QUIZ_TEAMS) == len(board.quiz["teams"])
+        # Drawn, not only held: the team's tile shows its total back at 0, every team has one.
+        assert tile(board, "朝阳区望京街道代表队")[-3:] == [line.strip() for line in big("0")]
+        assert all(len(tile(board, name)) >= 4 for _, name, _, _ in QUIZ_TEAMS)
 
 
 # -- snapshots (fixed states, no server) --------------------------------------------------------
