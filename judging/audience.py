@@ -10,13 +10,15 @@ anything the hall must see now (a reveal, standings, the order of play, a freeze
 otherwise (only the progress count, or nothing the audience sees) at most every
 ``interval`` seconds. Judges and the host are not paced: they get every batch's update.
 The seq stays contiguous for every viewer: a flush sends an empty update for each held
-event and the changed sections with the last one, computed once for all viewers.
+event and the changed sections with the last one, computed once for all viewers. The
+sequencer writes a flush in slices (judging/sequencer.py), so that a judge's acknowledgement
+never waits behind a thousand writes.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from judging import fanout
 from judging.live import LiveState
@@ -60,21 +62,23 @@ class AudienceLane:
     def reset(self) -> None:
         self.first, self.changed = 0, set()
 
-    def flush(self, state: LiveState, epoch: str, viewers: list[Peer], send: Callable[[Peer, bytes], None]) -> None:
-        """Send what is held to every viewer; ``state`` must be the committed state."""
+    def take(self, state: LiveState, epoch: str, viewers: list[Peer]) -> list[tuple[Peer, bytes]]:
+        """What each viewer is to be sent now, from the committed ``state``; the lane is
+        then empty."""
         first, last, changed = self.first, state.seq, self.changed
         self.reset()
         self.sent_at = time.monotonic()
         if not first or last < first:
-            return
+            return []
         patch = patch_for("viewer", state, changed)
         tail = fanout.update_frame(epoch, last, patch)
         shared = b"".join(fanout.update_frame(epoch, s, {}) for s in range(first, last)) + tail
+        out = []
         for peer in viewers:
             if peer.gone or not peer.ready or peer.seq >= last:
                 continue
             if peer.seq >= first:  # its snapshot came after some of the held events
-                data = b"".join(fanout.update_frame(epoch, s, {}) for s in range(peer.seq + 1, last)) + tail
+                out.append((peer, b"".join(fanout.update_frame(epoch, s, {}) for s in range(peer.seq + 1, last)) + tail))
             else:
-                data = shared
-            send(peer, data)
+                out.append((peer, shared))
+        return out

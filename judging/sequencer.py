@@ -37,6 +37,7 @@ from judging.views import patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
+LANE_SLICE = 64  # writes to the audience between two turns of the event loop
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Sequencer:
         self._child: int | None = None  # a process writing a checkpoint
         self._lane = AudienceLane(self.limits.audience_interval)
         self._lane_timer: asyncio.TimerHandle | None = None
+        self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -154,6 +156,8 @@ class Sequencer:
         wait = self._lane.due()
         if wait is None:
             return
+        if self._lane_writing is not None:
+            return  # the previous flush is still being written; its end wakes us
         if wait > 0:
             if self._lane_timer is None:
                 self._lane_timer = asyncio.get_running_loop().call_later(wait, self._lane_wake)
@@ -161,8 +165,22 @@ class Sequencer:
         if self._lane_timer is not None:
             self._lane_timer.cancel()
             self._lane_timer = None
-        viewers = [peer for peer in self.peers if peer.who.role == "viewer"]
-        self._lane.flush(self.state, self.epoch, viewers, self._write)
+        plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
+        if plan:
+            self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
+
+    async def _write_slices(self, plan: list[tuple[Peer, bytes]]) -> None:
+        # The frames are final (the state they show is committed), so batches may go on
+        # between two slices; a slice of a few dozen writes keeps the loop free for acks.
+        try:
+            for i in range(0, len(plan), LANE_SLICE):
+                for peer, data in plan[i : i + LANE_SLICE]:
+                    if not peer.gone:
+                        self._write(peer, data)
+                await asyncio.sleep(0)
+        finally:
+            self._lane_writing = None
+            self._wake.set()
 
     def _lane_wake(self) -> None:
         self._lane_timer = None

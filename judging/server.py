@@ -83,6 +83,8 @@ class JudgingServer(Sequencer):
             await self._server.wait_closed()
         if self._sequencer is not None:
             self._sequencer.cancel()
+        if self._lane_writing is not None:
+            self._lane_writing.cancel()
         self._writer.shutdown(wait=True)  # lets a commit in progress finish
         if self.limits.checkpoint_every and self.state.seq > self._checkpointed and self.store.last_seq() == self.state.seq:
             recovery.write_checkpoint(self.store, self.state, self.hash)
