@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -41,7 +43,45 @@ class Store:
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous=FULL")
         self._reader: sqlite3.Connection | None = None
+        self._copy: Path | None = None
         self._migrate()
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> Store:
+        """Open an existing database for reading only: no WAL switch, no migration, nothing
+        created beside it, so that it works on a read-only file, directory or medium and
+        leaves a file that is not a contest database as it was. Only reads work.
+
+        Without a ``-wal`` (or ``-journal``) file beside it the database is all in its main
+        file, and is opened ``immutable``: a read-only connection to a WAL database would
+        otherwise create ``-wal`` and ``-shm`` files and leave them behind. (A server that
+        starts meanwhile writes to a new WAL; the main file changes only when a checkpoint
+        copies a thousand pages back, or at its close.) With one (a
+        server is running, or was killed), committed events may still be in the WAL, so it
+        is opened ``mode=ro`` to read them; where that cannot work (a read-only directory
+        without the ``-shm`` file) the database and its WAL are read from a temporary copy.
+        """
+        self = cls.__new__(cls)
+        self.path = Path(path)
+        self._reader = None
+        self._copy = None
+        wal = self.path.with_name(self.path.name + "-wal")
+        pending = wal.exists() or self.path.with_name(self.path.name + "-journal").exists()
+        try:
+            conn = _connect_read_only(self.path, "mode=ro" if pending else "immutable=1")
+        except sqlite3.OperationalError:
+            if not wal.exists():
+                raise
+            self._copy = Path(tempfile.mkdtemp(prefix="judging-read-"))
+            try:
+                shutil.copyfile(self.path, self._copy / "copy.db")
+                shutil.copyfile(wal, self._copy / "copy.db-wal")
+                conn = _connect_read_only(self._copy / "copy.db", "mode=ro")
+            except BaseException:
+                shutil.rmtree(self._copy, ignore_errors=True)
+                raise
+        self.db = sqlite_utils.Database(conn)
+        return self
 
     def _migrate(self) -> None:
         if "events" not in self.db.table_names():
@@ -66,6 +106,8 @@ class Store:
         if self._reader is not None:
             self._reader.close()
         self.db.conn.close()
+        if self._copy is not None:
+            shutil.rmtree(self._copy, ignore_errors=True)
 
     # -- meta ------------------------------------------------------------------------------
 
@@ -153,3 +195,13 @@ class Store:
             "select holder, role, hash from tokens where id in (select max(id) from tokens group by holder)"
         )
         return {h: (holder, role) for holder, role, h in rows}
+
+
+def _connect_read_only(path: Path, flags: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{flags}", uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()  # opening is lazy: fail here, not later
+    except BaseException:
+        conn.close()
+        raise
+    return conn

@@ -12,6 +12,8 @@ import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from judging.export.words import count
+
 FORMATS = ("xlsx", "csv", "json", "html")
 
 
@@ -76,29 +78,35 @@ def export(db: Path, fmt: str, out: str | None, contest: str | None = None, thre
     """Write one export and record it in the database; returns the files written."""
     from judging.export import csv_, html, json_, xlsx
     from judging.export.data import gather
-    from judging.export.digest import record_export
+    from judging.export.digest import NotRecorded, record_export
     from judging.export.progress import Progress
-    from judging.export.source import ExportError, load
+    from judging.export.source import load
 
     progress = Progress(quiet=quiet)
     target = output_path(db, fmt, out)
     started = time.perf_counter()
     loaded = load(db, contest)
     try:
-        progress.note(f"replayed {len(loaded.events):,} events ({time.perf_counter() - started:.2f} s)")
+        progress.note(f"replayed {count(len(loaded.events), 'event')} ({time.perf_counter() - started:.2f} s)")
         data = gather(loaded, progress, threshold)
         for warning in data.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         writer = {"xlsx": xlsx.write, "csv": csv_.write, "json": json_.write, "html": html.write}[fmt]
-        try:
-            written = writer(data, target, progress)
-        except OSError as e:
-            raise ExportError(f"cannot write {e.filename or target}: {e.strerror}") from None
-        record_export(loaded.store, fmt, written, data.digest, data.events, data.last_seq, data.contest_hash)
-        progress.note(f"{data.digest} ({time.perf_counter() - started:.2f} s in all)")
-        return written
+        written = writer(data, target, progress)
     finally:
+        # Closed before the record is written: the read-only connection must not be open
+        # when the writing one closes, or the WAL files it cleans up would be left behind.
         loaded.close()
+    try:
+        record_export(db, fmt, written, data.digest, data.events, data.last_seq, data.contest_hash)
+    except NotRecorded as e:
+        print(
+            f"warning: {db}: this export is not recorded in the database ({e}); "
+            f"`judging verify --against {written[0]}` checks it all the same",
+            file=sys.stderr,
+        )
+    progress.note(f"{data.digest} ({time.perf_counter() - started:.2f} s in all)")
+    return written
 
 
 def run_verify(args: argparse.Namespace) -> int:

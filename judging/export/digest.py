@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import quote
 
 from judging.store import Store, now
 
@@ -58,28 +61,40 @@ def prefix_digests(events: Iterable[dict[str, Any]], contest_hash: str) -> dict[
 # -- the record of exports ----------------------------------------------------------------
 
 
-def _table(store: Store) -> None:
-    if "exports" not in store.db.table_names():
-        store.db["exports"].create(
-            {"id": int, "at": str, "format": str, "path": str, "digest": str, "events": int, "last_seq": int, "contest_hash": str},
-            pk="id",
-        )
+class NotRecorded(Exception):
+    """The export was written but could not be recorded in the database (say why)."""
 
 
-def record_export(store: Store, fmt: str, paths: list[Path], digest: str, events: int, last_seq: int, contest_hash: str) -> None:
-    _table(store)
-    with store.db.conn:
-        store.db["exports"].insert(
-            {
-                "at": now(),
-                "format": fmt,
-                "path": "; ".join(str(p.resolve()) for p in paths),
-                "digest": digest,
-                "events": events,
-                "last_seq": last_seq,
-                "contest_hash": contest_hash,
-            }
-        )
+def read_only(db: Path) -> bool:
+    """A database whose file or directory has no write permission is not written, even by a
+    user the permissions do not stop (root): it was made read-only on purpose."""
+    for p in (db, db.parent):
+        if not p.stat().st_mode & 0o222 or not os.access(p, os.W_OK):
+            return True
+    return False
+
+
+def record_export(db: Path, fmt: str, paths: list[Path], digest: str, events: int, last_seq: int, contest_hash: str) -> None:
+    """Add a row to the database's ``exports`` table, through a connection of its own: the
+    export reads the database through a read-only one. Raises NotRecorded when the database
+    cannot be written."""
+    if read_only(db):
+        raise NotRecorded("the database is read-only")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db.resolve()))}?mode=rw", uri=True, timeout=10, isolation_level=None)
+        try:
+            conn.execute(
+                "create table if not exists exports (id integer primary key, at text, format text, path text, "
+                "digest text, events integer, last_seq integer, contest_hash text)"
+            )
+            conn.execute(
+                "insert into exports (at, format, path, digest, events, last_seq, contest_hash) values (?, ?, ?, ?, ?, ?, ?)",
+                (now(), fmt, "; ".join(str(p.resolve()) for p in paths), digest, events, last_seq, contest_hash),
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as e:  # read-only medium, a server holding the write lock for 10 s
+        raise NotRecorded(str(e)) from None
 
 
 def exports(store: Store) -> list[dict[str, Any]]:

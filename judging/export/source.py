@@ -52,22 +52,42 @@ class _Log:
         return iter(self._events)
 
 
+# The columns `judging serve` gives its tables: a database with tables of these names but
+# other columns is someone else's, and is not read as a contest log.
+COLUMNS = {"events": {"seq", "at", "actor", "client", "kind", "data"}, "meta": {"key", "value"}}
+
+
 def open_store(db: str | Path) -> Store:
-    """Open an existing contest database; never create one (a mistyped path is an error)."""
+    """Open an existing contest database for reading only; never create one (a mistyped path
+    is an error) and never write to it (it may be read-only, or someone else's database)."""
     path = Path(db)
     if not path.is_file():
         raise ExportError(f"{path}: no such database file")
     try:
-        probe = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
-        try:
-            tables = {row[0] for row in probe.execute("select name from sqlite_master where type = 'table'")}
-        finally:
-            probe.close()
+        store = Store.open_read_only(path)
+    except sqlite3.OperationalError as e:
+        raise ExportError(f"{path}: cannot open the database ({e})") from None
     except sqlite3.DatabaseError as e:
         raise ExportError(f"{path}: not a contest database ({e})") from None
-    if not {"events", "meta"} <= tables:
-        raise ExportError(f"{path}: not a contest database (no events table): give the --db that `judging serve` wrote")
-    return Store(path)
+    try:
+        for table, wanted in COLUMNS.items():
+            have = {row[1] for row in store.db.conn.execute(f"pragma table_info({table})")}
+            if not have:
+                raise ExportError(f"{path}: not a contest database (no {table} table): give the --db that `judging serve` wrote")
+            if not wanted <= have:
+                missing = sorted(wanted - have)
+                raise ExportError(
+                    f"{path}: not a contest database (its {table} table has no {', '.join(missing)} "
+                    f"column{'s' if len(missing) > 1 else ''}): "
+                    "give the --db that `judging serve` wrote"
+                )
+    except sqlite3.DatabaseError as e:
+        store.close()
+        raise ExportError(f"{path}: not a contest database ({e})") from None
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def load(db: str | Path, contest_override: str | Path | None = None) -> Loaded:
@@ -99,7 +119,10 @@ def load(db: str | Path, contest_override: str | Path | None = None) -> Loaded:
                 f"{actual[:12]}…, the database recorded {recorded[:12]}…): the results would not be re-derived from the "
                 "rules they were scored with. Give the original file with --contest."
             )
-        events = list(store.events())
+        try:
+            events = list(store.events())
+        except (sqlite3.DatabaseError, ValueError, TypeError) as e:  # a damaged file; an event's data not JSON
+            raise ExportError(f"{db}: the event log cannot be read ({type(e).__name__}: {e})") from None
         try:
             state = replay(contest, _Log(events), recorded, actual)  # type: ignore[arg-type]
         except StartupError as e:

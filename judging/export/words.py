@@ -84,3 +84,8 @@ def w(key: str, language: str, **fields: object) -> str:
     pair = WORDS.get(key) or SHARED[key]
     text = pair[0] if language == "zh" else pair[1]
     return text.format(**fields) if fields else text
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``n`` things in English (progress lines and messages): "1 category", "2 categories"."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
