@@ -14,9 +14,10 @@ from html import escape
 from pathlib import Path
 
 from judging.export.data import ExportData
+from judging.export.files import write_text
 from judging.export.progress import Progress
 from judging.export.tables import Table, audit_table, digest_line, review_table, scoresheet_table, standings_tables, units_table
-from judging.export.words import w
+from judging.export.words import count, w
 
 CSS = """
 @page { size: A4; margin: 14mm 12mm 16mm 12mm;
@@ -108,7 +109,7 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
             rows.append(f"<h3>{escape(w('single', lang))}</h3>")
             _table(singles, rows, lang)
         rows.append(_signatures(lang) + "</section>")
-    progress.note(f"html: standings of {len(data.standings['categories'])} categories")
+    progress.note(f"html: standings of {count(len(data.standings['categories']), 'category', 'categories')}")
     units = units_table(data)
     if units:
         _section(rows, units.title, digest)
@@ -118,7 +119,7 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
     _section(rows, w("scoresheet", lang), digest, wide=True)
     _table(sheet, rows, lang)
     rows.append(_signatures(lang) + "</section>")
-    progress.note(f"html: score sheet ({len(sheet.rows):,} rows)")
+    progress.note(f"html: score sheet ({count(len(sheet.rows), 'row')})")
     review = review_table(data)
     _section(rows, w("review", lang), digest)
     rows.append(f"<p class=meta>{escape(review.note)}</p>")
@@ -130,7 +131,6 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
     _section(rows, w("audit", lang), digest, wide=True)
     _table(audit, rows, lang)
     rows.append(_signatures(lang) + "</section>")
-    progress.note(f"html: audit trail ({len(audit.rows):,} events)")
+    progress.note(f"html: audit trail ({count(len(audit.rows), 'event')})")
     rows.append("</body></html>\n")
-    out.write_text("\n".join(rows), encoding="utf-8")
-    return [out]
+    return [write_text(out, "\n".join(rows))]

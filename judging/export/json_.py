@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from judging.export.data import ExportData
+from judging.export.files import write_text
 from judging.export.progress import Progress
 
 FORMAT = "judging-export"
@@ -38,8 +39,6 @@ def document(data: ExportData) -> dict[str, Any]:
 
 
 def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
-    with out.open("w", encoding="utf-8") as f:
-        json.dump(document(data), f, ensure_ascii=False, indent=1)
-        f.write("\n")
+    write_text(out, json.dumps(document(data), ensure_ascii=False, indent=1) + "\n")
     progress.note(f"json: {out}")
     return [out]

@@ -9,6 +9,7 @@ has tens of thousands of rows.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 
 from judging.export.data import ExportData
+from judging.export.files import write_bytes
 from judging.export.progress import Progress
 from judging.export.tables import Table, audit_table, digest_line, review_table, scoresheet_table, standings_tables, units_table
 from judging.export.words import w
@@ -136,5 +138,8 @@ def write(data: ExportData, out: Path, progress: Progress) -> list[Path]:
     _sheet(book, st, used, w("review", lang), [review_table(data)], data, progress, "xlsx review (rows)")
     _sheet(book, st, used, w("audit", lang), [audit_table(data)], data, progress, "xlsx audit trail (rows)")
     progress.note(f"xlsx: saving {out}")
-    book.save(out)
-    return [out]
+    # Saved in memory first: saved straight to a path that cannot be written, openpyxl
+    # leaves its sheet writers open, which print tracebacks when they are collected.
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return [write_bytes(out, buffer.getvalue())]
