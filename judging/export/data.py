@@ -19,6 +19,7 @@ from judging.export.audit import Describer
 from judging.export.digest import results_digest
 from judging.export.progress import Progress
 from judging.export.source import Loaded
+from judging.export.words import count
 from judging.report import standings_data
 from judging.rules.analytics import review
 from judging.rules.decimals import fmt
@@ -59,11 +60,11 @@ def gather(loaded: Loaded, progress: Progress, threshold: Decimal = Decimal("1.0
         if i % 500 == 0 or i == total:
             progress.step("audit trail (events)", i, total)
     standings = standings_data(tab)
-    cats = len(standings["categories"])
-    progress.note(f"standings: {sum(len(c['standings']) for c in standings['categories']):,} in {cats} categor{'y' if cats == 1 else 'ies'}")
+    people = sum(len(c["standings"]) for c in standings["categories"])
+    progress.note(f"standings: {count(people, 'contestant')} in {count(len(standings['categories']), 'category', 'categories')}")
     sheet = scoresheet(loaded, describer.corrections, progress)
     result = review(tab, threshold)
-    progress.note(f"review: {len(result['flags'])} mark(s) to review, {len(result['missing'])} missing")
+    progress.note(f"review: {count(len(result['flags']), 'mark')} to review, {len(result['missing']):,} missing")
     seqs = [e["seq"] for e in loaded.events]
     return ExportData(
         contest=contest,
@@ -89,7 +90,7 @@ def unfinished(loaded: Loaded) -> list[str]:
     busy = [cid for (rid, cid), status in state.status.items() if status in ("open", "closed")]
     if not busy:
         return []
-    return [f"{len(busy)} contestant(s) still being scored (open or closed, not locked): {', '.join(busy[:10])}"]
+    return [f"{count(len(busy), 'contestant')} still being scored (open or closed, not locked): {', '.join(busy[:10])}"]
 
 
 def scoresheet(loaded: Loaded, corrections: dict[tuple[str, str, str], int], progress: Progress) -> list[dict[str, Any]]:

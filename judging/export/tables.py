@@ -14,7 +14,7 @@ from typing import Any
 
 from judging.export.audit import local_time, utc_offset
 from judging.export.data import ExportData
-from judging.export.words import w
+from judging.export.words import count, w
 
 
 @dataclass
@@ -35,7 +35,8 @@ class Table:
 def digest_line(data: ExportData) -> str:
     lang = data.language
     span = f"#{data.first_seq}–#{data.last_seq}" if data.events else "-"
-    return f"{w('digest', lang)}: {data.digest}  ({data.events:,} {w('events', lang)}, {span})  {w('exported', lang)}: {data.exported}"
+    events = f"{data.events:,} {w('events', lang)}" if lang == "zh" else count(data.events, "event")
+    return f"{w('digest', lang)}: {data.digest}  ({events}, {span})  {w('exported', lang)}: {data.exported}"
 
 
 def _join(items: list[str], lang: str) -> str:

@@ -6,15 +6,16 @@ the results digest with what was exported.
    the standing quiz awards, the adjustments and the manual awards to a full recompute
    (``judging.rules.engine.tabulate``); both must give the same standings, breakdown included.
 3. Compute the results digest and compare it with the last recorded export, or with the one
-   found in an exported file. The standings such a file publishes are compared too (JSON, an
-   XLSX workbook, a -standings.csv: see ``published``), so a document whose numbers were
-   edited by hand does not pass on its digest alone.
+   found in an exported file. Every table such a file publishes is compared too, cell by
+   cell (see ``published``), so a document whose numbers were edited by hand does not pass
+   on its digest alone.
 
 Exit status: 0 all match, 1 a mismatch (or a log that does not replay), 2 bad input.
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from judging.export import published
 from judging.export.digest import digest_in_file, exports, prefix_digests, results_digest
 from judging.export.source import ExportError, Loaded, ReplayError, load
+from judging.export.words import count
 from judging.live import LiveState
 from judging.report import standings_data
 from judging.rules.engine import Tabulator, tabulate
@@ -62,10 +64,6 @@ def recompute(state: LiveState) -> Tabulator:
     return tab
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def check_standings(loaded: Loaded, verdict: Verdict) -> None:
     live = standings_data(loaded.state.tab)
     try:
@@ -76,7 +74,7 @@ def check_standings(loaded: Loaded, verdict: Verdict) -> None:
     people = sum(len(c["standings"]) for c in live["categories"])
     if live == full:
         verdict.say(
-            f"Re-derived: {people} contestants in {_count(len(live['categories']), 'category', 'categories')}; "
+            f"Re-derived: {count(people, 'contestant')} in {count(len(live['categories']), 'category', 'categories')}; "
             "the replayed log and a full recompute give the same standings"
         )
     else:
@@ -96,7 +94,7 @@ def verify(db: str | Path, contest: str | Path | None = None, against: str | Pat
         events = loaded.events
         span = f"#{events[0]['seq']}–#{events[-1]['seq']}" if events else "none"
         verdict.say(f"Contest: {loaded.contest.name} (contest file {loaded.contest_path}; its hash matches the database)")
-        verdict.say(f"Event log: {len(events):,} events ({span})")
+        verdict.say(f"Event log: {count(len(events), 'event')} ({span})")
         check_standings(loaded, verdict)
         digest = results_digest(events, loaded.contest_hash)
         verdict.say(f"Results digest: {digest}")
@@ -139,14 +137,16 @@ def _from_file(path: Path, loaded: Loaded, verdict: Verdict) -> tuple[str | None
         return None, ""
     try:
         problem = published.check(path, loaded)
-    except (OSError, ValueError) as e:
-        verdict.say(f"error: {path}: cannot read its standings back ({e})")
+    except (OSError, ValueError, csv.Error) as e:
+        verdict.say(f"error: {path}: cannot read its tables back ({e})")
         verdict.code = 2
         return None, ""
-    if problem == "":
-        verdict.say("The standings in the file are the re-derived ones, cell by cell")
-    elif problem is not None:
-        verdict.fail(f"the standings in {path} are not the re-derived ones: {problem}")
+    if problem is None:
+        verdict.say("Only the digest is compared: this is not a file whose tables can be read back")
+    elif problem == "":
+        verdict.say("Every table in the file is the re-derived one, cell by cell (local times aside)")
+    else:
+        verdict.fail(f"{path} does not publish the re-derived results: {problem}")
     return found, str(path)
 
 
@@ -160,4 +160,4 @@ def _explain(events: list[dict[str, Any]], contest_hash: str, expected: str) -> 
     later = [e for e in events if e["seq"] > at]
     kinds = Counter(e["kind"] for e in later)
     summary = ", ".join(f"{k} x{n}" for k, n in kinds.most_common())
-    return f"the export was made when the log ended at #{at}; {len(later)} event(s) were logged since ({summary})"
+    return f"the export was made when the log ended at #{at}; {count(len(later), 'event')} {'was' if len(later) == 1 else 'were'} logged since ({summary})"
