@@ -11,7 +11,8 @@ the contestant, the 40 judges submit at random moments within half a second, the
 card completes the result, which the server reveals by itself (auto_reveal), and the host
 locks it. Measured:
 - screen: from the last judge's submit until the last of the viewers holds the update
-  carrying the 亮分 card and the new standings;
+  carrying the 亮分 card and the new standings (the whole frame; what parsing it costs one
+  viewer is printed apart);
 - progress: from each judge's submit until the last viewer holds the progress that counts it;
 - ack: from each submit until that judge has the durable acknowledgement;
 - memory: server RSS with the viewers connected minus before, per viewer.
@@ -103,10 +104,22 @@ class Probe:
     def __init__(self) -> None:
         self.reveal: list[int] = []
         self.progress: list[int] = []
+        self.last_reveal = b"{}"
 
     def on_text(self, payload: bytes) -> None:
         if payload.startswith(b'{"type":"update"') and not payload.endswith(b'"patch":{}}'):
             (self.reveal if b'"reveal":{' in payload else self.progress).append(len(payload))
+            if b'"reveal":{' in payload:
+                self.last_reveal = payload
+
+    def parse_ms(self) -> float:
+        """What one viewer spends parsing the last reveal update (median of 200)."""
+        times = []
+        for _ in range(200):
+            t = time.perf_counter()
+            json.loads(self.last_reveal)
+            times.append((time.perf_counter() - t) * 1000)
+        return sorted(times)[100]
 
 
 async def wait_for(pred, timeout: float = 10.0) -> None:
@@ -213,6 +226,7 @@ async def venue(args) -> None:
             cpu = proc.cpu_seconds() - cpu0
             if phase == "server":
                 sizes = {"reveal": max(probe.reveal), "progress": sorted(probe.progress)[len(probe.progress) // 2]}
+                parse = probe.parse_ms()
             seqs = {sid: judges[j].acks[sid][1] for j, sid in marks}
             reports = viewers.report({"marks": sorted(set(seqs.values())), "reveals": list(last_send)})
             proc.stop()
@@ -223,7 +237,7 @@ async def venue(args) -> None:
             results[phase] = m
         rows.append(results)
         s, r = results["server"], results["relay"]
-        print(f"run {run}: sizes {sizes}; missing server {s['missing']} relay {r['missing']}; dropped {s['dropped']}/{r['dropped']}")
+        print(f"run {run}: sizes {sizes}; one viewer parses a reveal update in {parse:.3f} ms; missing server {s['missing']} relay {r['missing']}; dropped {s['dropped']}/{r['dropped']}")
         for name in ("screen", "progress", "ack"):
             sm, sp = summary(s[name])
             rm, rp = summary(r[name])
