@@ -93,6 +93,7 @@ class Sequencer:
     store: Store
     limits: Limits
     peers: set[Peer]
+    staff: set[Peer]
     epoch: str
     hash: str
 
@@ -133,10 +134,12 @@ class Sequencer:
                         log.exception("could not process a %s", kind)
                 updates: dict[tuple[str, str], bytes] = {}
                 if batch.events:
-                    updates = self._coalesce(batch)  # before the commit: overlaps the disk flush
+                    records = [dict(e) for e in batch.events]
+                    commit = loop.run_in_executor(self._writer, self.store.append, records)
+                    # Framed while the writer thread flushes to disk; sent only after.
+                    updates = self._coalesce(batch)
                     try:
-                        records = [dict(e) for e in batch.events]
-                        await loop.run_in_executor(self._writer, self.store.append, records)
+                        await commit
                     except Exception:
                         self._lost(batch)
                         continue
@@ -234,16 +237,16 @@ class Sequencer:
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(first, last))
         out: dict[tuple[str, str], bytes] = {}
-        for peer in self.peers:
+        for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
-            if peer.ready and key not in out and key[0] != "viewer":
+            if peer.ready and key not in out:
                 patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
                 out[key] = empty + fanout.update_frame(self.epoch, last, patch)
         return out
 
     def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         first = batch.events[0]["seq"] if batch.events else 0
-        for peer in [q for q in self.peers if q.out or q.who.role != "viewer"] if updates else batch.touched:
+        for peer in [*self.staff, *(q for q in batch.touched if q.who.role == "viewer")] if updates else batch.touched:
             if peer.gone or not peer.ready:
                 continue
             mine = b"".join(peer.out)
@@ -288,6 +291,7 @@ class Sequencer:
             log.warning("cutting off a slow %s connection (%d bytes waiting)", peer.who.role, peer.ws.transport.get_write_buffer_size())
         peer.gone = True
         self.peers.discard(peer)
+        self.staff.discard(peer)
         task = asyncio.ensure_future(peer.ws.close(code, reason))
         self._closing.add(task)  # keep a reference until it is done
         task.add_done_callback(self._closing.discard)

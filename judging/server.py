@@ -47,6 +47,7 @@ class JudgingServer(Sequencer):
         self.hash = contest_hash(raw_contest)
         self.epoch = secrets.token_hex(4)
         self.peers: set[Peer] = set()
+        self.staff: set[Peer] = set()  # the judges and consoles among the peers
         self._failures: dict[str, list[float]] = {}
         self._server: Any = None
         self._sequencer: asyncio.Task | None = None
@@ -133,6 +134,7 @@ class JudgingServer(Sequencer):
         finally:
             peer.gone = True
             self.peers.discard(peer)
+            self.staff.discard(peer)
 
     async def _hello(self, peer: Peer) -> bool:
         try:
@@ -180,6 +182,8 @@ class JudgingServer(Sequencer):
         if peer.gone:
             return  # left before its turn
         self.peers.add(peer)
+        if peer.who.role != "viewer":
+            self.staff.add(peer)
         self._send(peer, p.Welcome(p.VERSION, peer.who.role, self.epoch, peer.who.judge))
         self._send_snapshot(peer)
         if peer.who.role == "judge":
