@@ -81,6 +81,18 @@ def test_panel_weights_that_do_not_sum_to_one(speech, capsys):
     )
 
 
+def test_a_round_panel_weight_outside_zero_to_one(speech, capsys):
+    # Weights of 1.2 and -0.2 sum to 1 but are no weighting an organiser could mean.
+    toml = speech / "contest.toml"
+    text = edit(toml, 'round_at = ["panel", "end"]\n', 'round_at = ["panel", "end"]\npanel_weights = { expert = 1.2, model = -0.2, public = 0 }\n')
+    at = line_of(text, "panel_weights")
+    lines = run_check(toml, capsys)
+    assert lines == [
+        f"{toml}:{at}: rounds[0].panel_weights.expert: expected a weight between 0 and 1, got 1.2",
+        f"{toml}:{at}: rounds[0].panel_weights.model: expected a weight between 0 and 1, got -0.2",
+    ]
+
+
 def test_duplicate_judge_id(speech, capsys):
     toml = speech / "contest.toml"
     text = edit(toml, 'id = "E2"', 'id = "E1"')

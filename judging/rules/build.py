@@ -458,6 +458,9 @@ def _round(r: _Reader, panel_ids: list[str]) -> Round:
             weights[pid] = parse_decimal(w)
         except ValueError as e:
             r.err(f"panel_weights.{pid}", str(e))
+            continue
+        if not 0 <= weights[pid] <= 1:
+            r.err(f"panel_weights.{pid}", f"expected a weight between 0 and 1, got {weights[pid]}")
     return Round(
         id=rid,
         name=r.str("name", rid),
