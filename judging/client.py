@@ -4,7 +4,9 @@ judge, keeps unacknowledged submissions in an outbox that survives restarts.
 The Textual apps and the tests use it; it never imports Textual. It reconnects by itself
 with jittered exponential backoff, resends the outbox after each reconnect (the server
 answers a resend with the original acknowledgement), and asks for a snapshot, once, whenever
-an update's epoch or sequence number shows it missed something.
+an update's epoch or sequence number shows it missed something. A reconnect offers the
+server the lineage and seq it holds, so that a server of the same log can send the changes
+since then rather than the whole view.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Client:
         outbox: Path | None = None,
         client_id: str | None = None,
         on_change: Callable[[set[str]], None] | None = None,
-        backoff: tuple[float, float] = (0.2, 5.0),
+        backoff: tuple[float, float] = (0.1, 5.0),
         open_timeout: float = 5.0,
         ssl: "ssl_module.SSLContext | None" = None,
     ):
@@ -100,6 +102,8 @@ class Client:
         self.connected = asyncio.Event()
         self.synced = asyncio.Event()
         self.snapshots = 0  # how many snapshots were received (resyncs show up here)
+        self.resumes = 0  # reconnections brought up to date without a snapshot
+        self.lineage = ""  # what the last welcome named: the hello of a reconnect offers it back
         self.resyncing = False  # a snapshot was asked for a gap and has not come yet
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task | None = None
@@ -151,7 +155,10 @@ class Client:
                 ) as ws:
                     self._ws = ws
                     attempt = 0
-                    await ws.send(json.dumps({"type": "hello", "protocol": p.VERSION, "client": self.client_id}))
+                    hello: dict[str, Any] = {"type": "hello", "protocol": p.VERSION, "client": self.client_id}
+                    if self.lineage and self.state:
+                        hello |= {"lineage": self.lineage, "since": self.seq}
+                    await ws.send(json.dumps(hello))
                     async for frame in ws:
                         await self._on_frame(frame)
             except InvalidStatus as e:
@@ -168,11 +175,13 @@ class Client:
                 self._ws = None
                 self.connected.clear()
                 self.synced.clear()
-                self.resyncing = False  # the next connection starts with a snapshot anyway
+                self.resyncing = False  # the next connection starts in sync (snapshot or resume)
             if self._stopping:
                 return
             low, high = self.backoff
-            delay = min(high, low * 2**attempt) * random.uniform(0.5, 1.0)  # jitter spreads reconnects
+            # A restarted server listens again within a second: the first tries come soon, then
+            # they spread out; jitter spreads a hall's reconnects.
+            delay = min(high, low * 1.5**attempt) * random.uniform(0.5, 1.0)
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -186,8 +195,15 @@ class Client:
             return
         match msg:
             case p.Welcome():
-                self.role, self.judge = msg.role, msg.judge
+                self.role, self.judge, self.lineage = msg.role, msg.judge, msg.lineage
                 self.connected.set()
+                if msg.resumed:
+                    # The state held is the server's at self.seq: its updates follow at once.
+                    self.epoch = msg.epoch
+                    self.resumes += 1
+                    self.resyncing = False
+                    self.synced.set()
+                    await self._resend()
             case p.Snapshot():
                 self.epoch, self.seq, self.state = msg.epoch, msg.seq, dict(msg.state)
                 self.snapshots += 1

@@ -33,6 +33,10 @@ class Hello:
     type: ClassVar[str] = "hello"
     protocol: int
     client: str = ""  # a stable id the client generates once (audit trail)
+    # A reconnecting client's view: the lineage its last welcome named and the seq it holds.
+    # If the server can bring it from there, it sends the changes instead of a snapshot.
+    lineage: str = ""
+    since: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class Welcome:
     role: str  # "judge", "control" or "viewer"
     epoch: str
     judge: str = ""
+    lineage: str = ""  # the log, contest file and code this server's views come from
+    resumed: bool = False  # no snapshot follows: updates from the hello's ``since`` on do
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
 
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "hello": {"protocol": int, "client": str},
+    "hello": {"protocol": int, "client": str, "lineage": str, "since": int},
     "submit": {"id": str, "round": str, "contestant": str, "scores": dict},
     "snapshot_request": {},
     "control": {"id": str, "action": str, "data": dict},

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
 LANE_SLICE = 64  # writes to the audience between two turns of the event loop
+RESUMABLE = 10_000  # recent events a reconnecting client may resume after
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Peer:
     out: list[bytes] = field(default_factory=list)  # frames for it from the batch in hand
     gone: bool = False  # its connection handler has ended
     fresh: bool = False  # had a snapshot in the batch in hand
+    resume: tuple[str, int] = ("", 0)  # the lineage and seq its hello said it holds
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Sequencer:
     limits: Limits
     peers: set[Peer]
     staff: set[Peer]
+    lineage: str
     epoch: str
     hash: str
 
@@ -110,6 +114,9 @@ class Sequencer:
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
         self._lane = AudienceLane(self.limits.audience_interval)
+        # What each recent event changed: a client that held the state at one of these seqs
+        # is brought up to date with the sections changed since, instead of a snapshot.
+        self._recent: deque[tuple[int, set[str]]] = deque(maxlen=RESUMABLE)
         self._lane_timer: asyncio.TimerHandle | None = None
         self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
 
@@ -225,7 +232,9 @@ class Sequencer:
         """Apply an event now and put it in the batch; nothing about it leaves the server
         before the batch is committed."""
         event = {"seq": self.state.seq + 1, "at": now(), "actor": actor, "client": client, "kind": kind, "data": data}
-        self._batch.changed |= self.state.apply(event)
+        changed = self.state.apply(event)
+        self._batch.changed |= changed
+        self._recent.append((event["seq"], changed))
         self._batch.events.append(event)
         self._snapshots.clear()
         return event
@@ -263,6 +272,28 @@ class Sequencer:
             if data:
                 self._write(peer, data)
 
+    def _changed_since(self, seq: int) -> set[str] | None:
+        """The sections the events after ``seq`` changed, or None if they are not all known
+        (older than the recent ones, or not in this log at all)."""
+        if not self._recent or not self._recent[0][0] - 1 <= seq <= self.state.seq:
+            return None
+        changed: set[str] = set()
+        for s, names in reversed(self._recent):
+            if s <= seq:
+                break
+            changed |= names
+        return changed
+
+    def _resume(self, peer: Peer, seq: int, changed: set[str]) -> None:
+        """Bring a peer that holds the state at ``seq`` to now, as a snapshot would."""
+        last = self.state.seq
+        if seq < last:
+            patch = patch_for(peer.who.role, self.state, changed, peer.who.judge)
+            empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(seq + 1, last))
+            self._put(peer, empty + fanout.update_frame(self.epoch, last, patch))
+        peer.seq = last
+        peer.ready = peer.fresh = True
+
     def _updates_after(self, batch: Batch, peer: Peer) -> bytes:
         # Rare (a snapshot in the middle of a batch): computed for this peer alone.
         last = batch.events[-1]["seq"]
@@ -276,6 +307,7 @@ class Sequencer:
         log.exception("could not write %d events to the log; state rebuilt from the log", len(batch.events))
         self._snapshots.clear()
         self._lane.reset()
+        self._recent.clear()
         self.state, _ = recover(self.contest, self.store, self.hash, self.hash)
         for done in batch.waiters:
             if not done.done():

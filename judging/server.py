@@ -17,6 +17,7 @@ import secrets
 import ssl
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
@@ -33,6 +34,10 @@ from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (
 from judging.store import Store, token_hash
 from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
+# The code that shapes the views, part of the lineage: a client's copy from another version
+# of it is not brought up to date, it is resent.
+VIEWS_CODE = hashlib.sha256(b"".join((Path(__file__).parent / n).read_bytes() for n in ("views.py", "ceremony.py", "report.py"))).hexdigest()
+
 log = logging.getLogger("judging.server")
 
 def contest_hash(raw: bytes) -> str:
@@ -46,6 +51,7 @@ class JudgingServer(Sequencer):
         self.limits = limits or Limits()
         self.hash = contest_hash(raw_contest)
         self.epoch = secrets.token_hex(4)
+        self.lineage = ""  # set by start()
         self.peers: set[Peer] = set()
         self.staff: set[Peer] = set()  # the judges and consoles among the peers
         self._failures: dict[str, list[float]] = {}
@@ -59,6 +65,13 @@ class JudgingServer(Sequencer):
     async def start(self, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None) -> int:
         self.store.set_meta("contest_hash", self.hash)
         self.store.set_meta("contest_name", self.contest.name)
+        log_id = self.store.get_meta("log_id")
+        if log_id is None:
+            log_id = secrets.token_hex(8)
+            self.store.set_meta("log_id", log_id)
+        # Views built from this log, this contest file and this code are the same after a
+        # restart: a client holding one can be brought up to date instead of resent it whole.
+        self.lineage = hashlib.sha256(f"{log_id}\0{self.hash}\0{recovery.code_digest()}\0{VIEWS_CODE}".encode()).hexdigest()[:16]
         self._sequencer = asyncio.create_task(self._sequence())
         done = asyncio.get_running_loop().create_future()
         self._enqueue("event", None, ("server", "server_started", {"epoch": self.epoch, "contest_hash": self.hash}, done))
@@ -154,6 +167,7 @@ class JudgingServer(Sequencer):
             await peer.ws.close(1008, "bad hello")
             return False
         peer.client = msg.client[:64]
+        peer.resume = (msg.lineage, msg.since)
         return True
 
     def _rate_ok(self, peer: Peer) -> bool:
@@ -184,8 +198,14 @@ class JudgingServer(Sequencer):
         self.peers.add(peer)
         if peer.who.role != "viewer":
             self.staff.add(peer)
-        self._send(peer, p.Welcome(p.VERSION, peer.who.role, self.epoch, peer.who.judge))
-        self._send_snapshot(peer)
+        lineage, since = peer.resume
+        # The console's snapshot carries the review, which no update does: it always gets one.
+        changed = self._changed_since(since) if lineage == self.lineage and peer.who.role != "control" else None
+        self._send(peer, p.Welcome(p.VERSION, peer.who.role, self.epoch, peer.who.judge, self.lineage, changed is not None))
+        if changed is None:
+            self._send_snapshot(peer)
+        else:
+            self._resume(peer, since, changed)
         if peer.who.role == "judge":
             self._log(peer.who.holder, "judge_connected", {"judge": peer.who.judge}, peer.client)
 

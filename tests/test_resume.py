@@ -1,0 +1,99 @@
+"""A reconnecting client that names the lineage and seq it holds is sent the changes since,
+not the whole view, when the server can tell what they are; otherwise a snapshot."""
+
+from __future__ import annotations
+
+import json
+
+from server_fixtures import WAIT, all_judges, live, make_live, recv_json, score, single_round  # noqa: F401  (fixtures)
+
+from judging import protocol as p
+
+MARKS = {"E1": "80", "E2": "90", "E3": "70", "P1": "60", "P2": "65", "P3": "95", "T1": "10"}
+
+
+async def hello(live, since: int, lineage: str, token: str | None = None):
+    ws = await live.raw(token, hello=False)
+    await ws.send(json.dumps({"type": "hello", "protocol": p.VERSION, "client": "t", "lineage": lineage, "since": since}))
+    return ws, await recv_json(ws)
+
+
+async def follow(ws, state: dict, seq: int, until: int) -> tuple[dict, int, list[str]]:
+    """Apply updates in order up to seq ``until``; returns the state, its seq and the frame types."""
+    kinds = []
+    while seq < until:
+        msg = await recv_json(ws)
+        kinds.append(msg["type"])
+        assert msg["type"] == "update" and msg["seq"] == seq + 1, msg
+        state, seq = {**state, **msg["patch"]}, msg["seq"]
+    return state, seq, kinds
+
+
+async def test_a_viewer_away_during_a_restart_gets_only_what_changed(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path))
+    ctl, judges, viewer = await live.control(), await all_judges(live), await live.viewer()
+    await ctl.control("open", contestants=["C1", "C2"])
+    await viewer.wait_for(lambda: viewer.seq == live.server.state.seq)
+    held, since, lineage = dict(viewer.state), viewer.seq, viewer.lineage
+    await viewer.close()
+    # While it is away: the server restarts, C1 is scored and revealed.
+    await live.restart()
+    ctl = await live.control()
+    judges = await all_judges(live)
+    await score(live, judges, "heat", "C1", MARKS)
+    done = await ctl.control("reveal", contestants=["C1"])
+    assert live.server.lineage == lineage  # same log, contest file and code
+
+    ws, welcome = await hello(live, since, lineage)
+    assert welcome["type"] == "welcome" and welcome["resumed"] is True and welcome["lineage"] == lineage
+    state, seq, kinds = await follow(ws, held, since, done.seq)
+    assert kinds and set(kinds) == {"update"}  # no snapshot
+    fresh = await live.viewer()
+    assert seq == fresh.seq and state == fresh.state
+    assert state["reveal"]["contestant"] == "C1" and state["reveal"]["score"] == "75.50"
+
+
+async def test_an_unknown_lineage_or_a_seq_from_before_the_restart_gets_a_snapshot(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path))
+    ctl = await live.control()
+    await ctl.control("open", contestants=["C1"])
+    await ctl.control("close", contestants=["C1"])
+    before = live.server.state.seq
+    await live.restart()
+    lineage = live.server.lineage
+    for since, name in ((before, "another-log"), (before - 1, lineage), (before + 50, lineage)):
+        ws, welcome = await hello(live, since, name)
+        assert welcome["type"] == "welcome" and welcome["resumed"] is False
+        snap = await recv_json(ws)
+        assert snap["type"] == "snapshot" and snap["seq"] == live.server.state.seq
+    # Right after the restart, the seq held before it is one event (server_started) behind.
+    ws, welcome = await hello(live, before, lineage)
+    assert welcome["resumed"] is True
+    state, seq, _ = await follow(ws, {}, before, live.server.state.seq)
+    assert seq == live.server.state.seq
+
+
+async def test_the_console_always_gets_a_snapshot(live):
+    ctl = await live.control()
+    await ctl.control("open", contestants=["C1"])
+    ws, welcome = await hello(live, live.server.state.seq, live.server.lineage, token=ctl.token)
+    assert welcome["role"] == "control" and welcome["resumed"] is False
+    snap = await recv_json(ws)
+    assert snap["type"] == "snapshot" and "review" in snap["state"]
+
+
+async def test_a_judge_resumes_and_its_outbox_drains(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path))
+    ctl, e1 = await live.control(), await live.judge("E1")
+    await ctl.control("open", contestants=["C1"])
+    await e1.wait_for(lambda: e1.seq == live.server.state.seq)
+    port = int(live.url.rsplit(":", 1)[1])
+    await live.stop_server()
+    sid = await e1.submit("heat", "C1", {"total": "81.25"})  # queued while the server is down
+    await live.restart(port=port)
+    ack = await e1.wait_ack(sid, WAIT)
+    assert (e1.snapshots, e1.resumes) == (1, 1)
+    assert e1.state["mine"]["heat/C1"]["scores"] == {"total": "81.25"} and ack.revision == 1
+    fresh = await live.judge("E1")
+    await fresh.wait_for(lambda: fresh.seq == e1.seq)
+    assert e1.state == fresh.state
