@@ -10,8 +10,8 @@ viewers, one of judges submitting a card every 2 s each). KILLS times, at a rand
 moment, the server gets SIGKILL and is started again at once. Measured per restart:
 - listening: from the start of the new process until it listens (it prints 'ready');
 - serving: from the start until a probe client holds a snapshot;
-- back: for each client, from the kill until it holds a snapshot of the new server
-  (and from the start of the new process);
+- back: for each client, from the kill until it is in sync with the new server, by a
+  snapshot or a resume (and from the start of the new process);
 and, once, the first start on the log without a checkpoint (the whole log replayed).
 Afterwards: acknowledged marks in the log exactly once each (none lost, none twice).
 Run by hand; not a test. Results go in docs/benchmarks.md.

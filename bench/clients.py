@@ -4,7 +4,8 @@ their own, for the recovery benchmark:
     python bench/clients.py URL COUNT viewer|judges:J001,J002,... [--submit-every S]
 
 Prints 'connected COUNT' once every client has its first snapshot. Each client notes when
-it got each snapshot (and with which epoch); judges submit a card every S seconds to an
+it was back in sync with each server it met (a snapshot, or a resume, of a new epoch);
+judges submit a card every S seconds to an
 open contestant. A line 'report' on stdin prints one JSON line and exits.
 Run by hand, through bench_recovery.py; not a test.
 """
@@ -25,6 +26,21 @@ from judging.client import Client
 RUNNING: list[asyncio.Task] = []  # the judges' tasks (a reference keeps them alive)
 
 
+class Timed(Client):
+    """A client that notes when it is in sync with a server of a new epoch."""
+
+    def __init__(self, url: str, token: str | None, marks: list[tuple[float, str]]):
+        super().__init__(url, token)
+        self.marks = marks
+        self.seen = ""
+
+    async def _on_frame(self, frame: str | bytes) -> None:
+        await super()._on_frame(frame)
+        if self.synced.is_set() and self.epoch != self.seen:
+            self.seen = self.epoch
+            self.marks.append((time.monotonic(), self.epoch))
+
+
 async def main(url: str, count: int, who: str, every: float) -> None:
     judges = who.split(":", 1)[1].split(",") if who.startswith("judges:") else []
     clients: list[Client] = []
@@ -32,8 +48,7 @@ async def main(url: str, count: int, who: str, every: float) -> None:
     for i in range(count):
         token = judge_token(judges[i]) if judges else None
         marks: list[tuple[float, str]] = []
-        cl = Client(url, token)
-        cl.on_change = (lambda cl, marks: lambda sections: marks.append((time.monotonic(), cl.epoch)) if "contest" in sections else None)(cl, marks)
+        cl = Timed(url, token, marks)
         clients.append(cl)
         stamps.append(marks)
     for start in range(0, count, 50):
