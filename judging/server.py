@@ -34,6 +34,8 @@ from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (
 from judging.store import Store, token_hash
 from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
+BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at net.core.somaxconn)
+
 # The code that shapes the views, part of the lineage: a client's copy from another version
 # of it is not brought up to date, it is resent.
 VIEWS_CODE = hashlib.sha256(b"".join((Path(__file__).parent / n).read_bytes() for n in ("views.py", "ceremony.py", "report.py"))).hexdigest()
@@ -88,6 +90,9 @@ class JudgingServer(Sequencer):
             ping_timeout=20,
             compression=None,
             server_header="judging",
+            # After a restart the whole hall reconnects at once: asyncio's default backlog
+            # of 100 would drop the rest's SYNs, and TCP retries a SYN only after 1 s, 3 s, ...
+            backlog=BACKLOG,
         )
         return self._server.sockets[0].getsockname()[1]
 
