@@ -128,7 +128,7 @@ async def main(args) -> None:
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
     await asyncio.sleep(1.0)
-    procs = [spawn_clients(url, 500, "viewer"), spawn_clients(url, 500, "viewer")]
+    procs = [spawn_clients(url, args.viewers // 2, "viewer"), spawn_clients(url, args.viewers - args.viewers // 2, "viewer")]
     procs.append(spawn_clients(url, 40, "judges:" + ",".join(judge_ids(40))))
     rng = random.Random(args.seed)
     kills = []
@@ -152,16 +152,22 @@ async def main(args) -> None:
     from_kill, from_spawn, missing = [], [], 0
     for i, k in enumerate(kills):
         end = kills[i + 1]["kill"] if i + 1 < len(kills) else float("inf")
+        mine = []
         for marks in stamps:
             back = [t for t, _ in marks if k["spawn"] < t < end]
             if not back:
                 missing += 1
                 continue
-            from_kill.append((back[0] - k["kill"]) * 1000)
+            mine.append((back[0] - k["kill"]) * 1000)
             from_spawn.append((back[0] - k["spawn"]) * 1000)
+        from_kill += mine
+        print(f"kill {i + 1}: {len(mine)} of {len(stamps)} clients back before the next kill ({(end - k['kill']) * 1000:.0f} ms later)"
+              + (f", the last after {max(mine):.0f} ms" if mine else ""))
     listening = [k["listening"] * 1000 for k in kills]
     serving = [k["serving"] * 1000 for k in kills]
     print(f"restarts: {len(kills)}; clients: {len(stamps)}; a client not back before the next kill: {missing}")
+    print(f"  resumes {sum(r['resumes'] for r in reports)}, snapshots {sum(r['snapshots'] for r in reports)}, "
+          f"clients out of sync at the end {sum(r['unsynced'] for r in reports)}")
     for name, values in (("listening", listening), ("serving", serving), ("back, from the kill", from_kill), ("back, from the restart", from_spawn)):
         med, p99 = summary(values)
         print(f"  {name:24s} median {med:7.1f} ms  p99 {p99:7.1f} ms  max {max(values):7.1f} ms  (n={len(values)})")
@@ -175,6 +181,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--kills", type=int, default=5)
+    ap.add_argument("--viewers", type=int, default=1000, help="scoreboards, in two processes")
     ap.add_argument("--work", default="/tmp/judging-bench-recovery")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")

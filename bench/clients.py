@@ -70,7 +70,8 @@ async def main(url: str, count: int, who: str, every: float) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     stop.set()
     unacked = sum(len(cl.outbox.items) for cl in clients)
-    print(json.dumps({"stamps": stamps, "unacked": unacked}), flush=True)
+    print(json.dumps({"stamps": stamps, "unacked": unacked, "resumes": sum(cl.resumes for cl in clients),
+                      "snapshots": sum(cl.snapshots for cl in clients), "unsynced": sum(not cl.synced.is_set() for cl in clients)}), flush=True)
     os._exit(0)  # a thousand close handshakes would only slow the report down
 
 
