@@ -3,7 +3,8 @@
     python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR]
 
 A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
-straight into the database with a fixed seed: every contestant open, marks and revisions),
+straight into the database with a fixed seed: every contestant opened, marks and revisions,
+then all but the first OPEN locked),
 served on a fixed port with 1,000 scoreboards and the 40 judges connected: real
 judging.client.Client objects, reconnect and resync as shipped (two processes of 500
 viewers, one of judges submitting a card every 2 s each). KILLS times, at a random
@@ -30,6 +31,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+OPEN = 10  # contestants still being scored when the benchmark starts
 
 from benchlib import HERE, _unnice, frozen_code, judge_ids, machine, make_contest, summary
 
@@ -60,8 +63,10 @@ def generate(work: Path, events: int, seed: int) -> tuple[Path, Path]:
         if len(batch) >= 20000:
             store.append(batch)
             batch = []
-    if batch:
-        store.append(batch)
+    # Then, as at a venue, all but the last few are locked: the judges connected during the
+    # run score those (bench/clients.py), and the hall sees their progress.
+    add("control", "lock", {"contestants": cids[OPEN:]})
+    store.append(batch)
     store.close()
     return contest, db
 
@@ -74,7 +79,7 @@ class Server:
     def start(self) -> tuple[float, float]:
         """Returns (spawn time, seconds until it listens)."""
         t0 = time.monotonic()
-        self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_unnice)
+        self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL, text=True, preexec_fn=_unnice)
         line = self.p.stdout.readline()  # type: ignore[union-attr]
         if not line.startswith("ready"):
             raise RuntimeError(f"server did not start: {line!r}")

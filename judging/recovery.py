@@ -21,6 +21,8 @@ import hashlib
 import logging
 import os
 import pickle
+from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 
 from judging.live import LiveState
@@ -30,7 +32,7 @@ from judging.store import Store
 
 log = logging.getLogger("judging.recovery")
 
-FORMAT = 1
+FORMAT = 2  # 2: the body holds the recent events' changed sections too
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -55,10 +57,13 @@ def checkpoint_path(store: Store) -> Path:
     return store.path.with_name(store.path.name + ".checkpoint")
 
 
-def replay(contest: Contest, store: Store, recorded_hash: str | None, new_hash: str, state: LiveState | None = None) -> LiveState:
+def replay(
+    contest: Contest, store: Store, recorded_hash: str | None, new_hash: str, state: LiveState | None = None, recent: deque | None = None
+) -> LiveState:
     """Rebuild the state from the log (after ``state.seq``, when a state is given). With a
     changed contest file every event is checked again, and the first one that no longer
-    fits refuses the start."""
+    fits refuses the start. ``recent`` collects (seq, sections changed) of the events replayed,
+    as far as it holds them: clients that held the state at one of those seqs can resume."""
     events = store.events() if state is None else store.events(after=state.seq)
     state = state or LiveState(contest)
     changed = recorded_hash is not None and recorded_hash != new_hash
@@ -68,7 +73,9 @@ def replay(contest: Contest, store: Store, recorded_hash: str | None, new_hash: 
             try:
                 if changed:
                     state.check(event["kind"], event["actor"], event["data"])
-                state.apply(event)
+                sections = state.apply(event)
+                if recent is not None:
+                    recent.append((event["seq"], sections))
             except (MarkError, KeyError, TypeError) as e:
                 what = f"event #{event['seq']} ({event['kind']} by {event['actor']} at {event['at']})"
                 reason = e.message if isinstance(e, MarkError) else f"missing {e}"
@@ -87,12 +94,13 @@ def _stamp(store: Store, seq: int) -> str:
     return "" if event is None else hashlib.sha256(repr(sorted(event.items())).encode()).hexdigest()
 
 
-def save(path: Path, state: LiveState, contest_hash: str, stamp: str) -> None:
-    """Write a checkpoint of ``state`` (atomically: a reader sees the old file or the new)."""
+def save(path: Path, state: LiveState, contest_hash: str, stamp: str, recent: Iterable[tuple[int, set[str]]] = ()) -> None:
+    """Write a checkpoint of ``state`` (atomically: a reader sees the old file or the new),
+    with what the recent events changed (so that clients can resume across a restart)."""
     header = {"format": FORMAT, "code": code_digest(), "contest": contest_hash, "seq": state.seq, "stamp": stamp}
     submissions, state.submissions = state.submissions, {}
     try:
-        body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((state, list(recent)), protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         state.submissions = submissions
     tmp = path.with_name(path.name + ".tmp")
@@ -105,8 +113,9 @@ def save(path: Path, state: LiveState, contest_hash: str, stamp: str) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path, store: Store, contest_hash: str) -> LiveState | None:
-    """The checkpointed state, or None if there is none that fits this log, code and contest."""
+def load(path: Path, store: Store, contest_hash: str, recent: deque | None = None) -> LiveState | None:
+    """The checkpointed state, or None if there is none that fits this log, code and contest
+    (``recent`` receives what the events before it changed, as far as the checkpoint kept)."""
     try:
         with open(path, "rb") as f:
             header = pickle.load(f)
@@ -125,34 +134,41 @@ def load(path: Path, store: Store, contest_hash: str) -> LiveState | None:
         return None  # the log is not the one it was made from
     gc.disable()
     try:
-        state = pickle.loads(body)
+        state, changes = pickle.loads(body)
     except Exception as e:
         log.warning("checkpoint %s unreadable (%s); replaying the whole log", path, e)
         return None
     finally:
         gc.enable()
-    return state if isinstance(state, LiveState) else None
+    if not isinstance(state, LiveState):
+        return None
+    if recent is not None:
+        recent.extend(changes)
+    return state
 
 
-def recover(contest: Contest, store: Store, recorded_hash: str | None, new_hash: str) -> tuple[LiveState, int]:
-    """The state after every logged event; also how many events were replayed."""
+def recover(
+    contest: Contest, store: Store, recorded_hash: str | None, new_hash: str, recent: deque | None = None
+) -> tuple[LiveState, int]:
+    """The state after every logged event; also how many events were replayed (``recent``:
+    see ``replay``)."""
     state = None
     if recorded_hash is None or recorded_hash == new_hash:
-        state = load(checkpoint_path(store), store, new_hash)
+        state = load(checkpoint_path(store), store, new_hash, recent)
     start = state.seq if state is not None else 0
-    state = replay(contest, store, recorded_hash, new_hash, state)
+    state = replay(contest, store, recorded_hash, new_hash, state, recent)
     return state, state.seq - start
 
 
-def write_checkpoint(store: Store, state: LiveState, contest_hash: str) -> None:
-    save(checkpoint_path(store), state, contest_hash, _stamp(store, state.seq))
+def write_checkpoint(store: Store, state: LiveState, contest_hash: str, recent: Iterable[tuple[int, set[str]]] = ()) -> None:
+    save(checkpoint_path(store), state, contest_hash, _stamp(store, state.seq), recent)
 
 
 def stamp(store: Store, seq: int) -> str:
     return _stamp(store, seq)
 
 
-def checkpoint_in_child(store: Store, state: LiveState, contest_hash: str, stamp: str) -> int | None:
+def checkpoint_in_child(store: Store, state: LiveState, contest_hash: str, stamp: str, recent: Iterable[tuple[int, set[str]]] = ()) -> int | None:
     """Write a checkpoint from a forked copy of the process, so that serving does not pause
     while the state is pickled (``stamp``: read by the caller, as the child must not touch
     the parent's database connection). Returns the child's pid (None where there is no
@@ -167,7 +183,7 @@ def checkpoint_in_child(store: Store, state: LiveState, contest_hash: str, stamp
             # Let go of the parent's sockets and files at once, so that a port is free again
             # the moment the parent dies (a restart must be able to listen on it).
             os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096)
-            save(checkpoint_path(store), state, contest_hash, stamp)
+            save(checkpoint_path(store), state, contest_hash, stamp, recent)
             code = 0
         finally:
             os._exit(code)

@@ -98,6 +98,7 @@ class Sequencer:
     peers: set[Peer]
     staff: set[Peer]
     lineage: str
+    _recent: deque[tuple[int, set[str]]]  # set by the server before its state is recovered
     epoch: str
     hash: str
 
@@ -114,9 +115,6 @@ class Sequencer:
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
         self._lane = AudienceLane(self.limits.audience_interval)
-        # What each recent event changed: a client that held the state at one of these seqs
-        # is brought up to date with the sections changed since, instead of a snapshot.
-        self._recent: deque[tuple[int, set[str]]] = deque(maxlen=RESUMABLE)
         self._lane_timer: asyncio.TimerHandle | None = None
         self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
 
@@ -208,7 +206,7 @@ class Sequencer:
             return
         loop = asyncio.get_running_loop()
         stamp = await loop.run_in_executor(self._writer, recovery.stamp, self.store, self.state.seq)
-        self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp)
+        self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp, self._recent)
         if self._child is not None:
             self._checkpointed = self.state.seq
 
@@ -275,7 +273,8 @@ class Sequencer:
     def _changed_since(self, seq: int) -> set[str] | None:
         """The sections the events after ``seq`` changed, or None if they are not all known
         (older than the recent ones, or not in this log at all)."""
-        if not self._recent or not self._recent[0][0] - 1 <= seq <= self.state.seq:
+        # seq 0 is no state at all: some sections (the contest) no event ever changes.
+        if not self._recent or not max(1, self._recent[0][0] - 1) <= seq <= self.state.seq:
             return None
         changed: set[str] = set()
         for s, names in reversed(self._recent):
@@ -308,7 +307,7 @@ class Sequencer:
         self._snapshots.clear()
         self._lane.reset()
         self._recent.clear()
-        self.state, _ = recover(self.contest, self.store, self.hash, self.hash)
+        self.state, _ = recover(self.contest, self.store, self.hash, self.hash, self._recent)
         for done in batch.waiters:
             if not done.done():
                 done.set_exception(StartupError("the event log could not be written"))

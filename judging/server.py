@@ -16,6 +16,7 @@ import logging
 import secrets
 import ssl
 import time
+from collections import deque
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from judging.live import FlowError
 from judging.recovery import StartupError, recover, replay  # noqa: F401 (imported from here by others)
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
-from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
+from judging.sequencer import RESUMABLE, Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
 from judging.store import Store, token_hash
 from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
@@ -59,7 +60,10 @@ class JudgingServer(Sequencer):
         self._failures: dict[str, list[float]] = {}
         self._server: Any = None
         self._sequencer: asyncio.Task | None = None
-        self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash)
+        # What each recent event changed, the replayed ones included: a client that held the
+        # state at one of these seqs is brought up to date with the sections changed since.
+        self._recent: deque[tuple[int, set[str]]] = deque(maxlen=RESUMABLE)
+        self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash, self._recent)
         self._init_sequencer(replayed)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class JudgingServer(Sequencer):
             self._lane_writing.cancel()
         self._writer.shutdown(wait=True)  # lets a commit in progress finish
         if self.limits.checkpoint_every and self.state.seq > self._checkpointed and self.store.last_seq() == self.state.seq:
-            recovery.write_checkpoint(self.store, self.state, self.hash)
+            recovery.write_checkpoint(self.store, self.state, self.hash, self._recent)
 
     # -- authentication --------------------------------------------------------------------
 

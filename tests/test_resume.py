@@ -53,24 +53,27 @@ async def test_a_viewer_away_during_a_restart_gets_only_what_changed(make_live, 
     assert state["reveal"]["contestant"] == "C1" and state["reveal"]["score"] == "75.50"
 
 
-async def test_an_unknown_lineage_or_a_seq_from_before_the_restart_gets_a_snapshot(make_live, tmp_path):
+async def test_an_unknown_lineage_or_a_seq_out_of_reach_gets_a_snapshot(make_live, tmp_path, monkeypatch):
+    monkeypatch.setattr("judging.server.RESUMABLE", 3)  # the server knows what its last 3 events changed
     live = await make_live(single_round(tmp_path))
     ctl = await live.control()
     await ctl.control("open", contestants=["C1"])
     await ctl.control("close", contestants=["C1"])
     before = live.server.state.seq
-    await live.restart()
+    await live.restart()  # the checkpoint carries what the recent events changed
     lineage = live.server.lineage
-    for since, name in ((before, "another-log"), (before - 1, lineage), (before + 50, lineage)):
+    assert live.server.state.seq == before + 1
+    for since, name in ((before, "another-log"), (0, lineage), (before - 3, lineage), (before + 50, lineage)):
         ws, welcome = await hello(live, since, name)
-        assert welcome["type"] == "welcome" and welcome["resumed"] is False
+        assert welcome["type"] == "welcome" and welcome["resumed"] is False, since
         snap = await recv_json(ws)
         assert snap["type"] == "snapshot" and snap["seq"] == live.server.state.seq
-    # Right after the restart, the seq held before it is one event (server_started) behind.
-    ws, welcome = await hello(live, before, lineage)
-    assert welcome["resumed"] is True
-    state, seq, _ = await follow(ws, {}, before, live.server.state.seq)
-    assert seq == live.server.state.seq
+    # Events from before the restart that are among the last three: resumed across it.
+    for since in (before - 2, before):
+        ws, welcome = await hello(live, since, lineage)
+        assert welcome["resumed"] is True
+        state, seq, _ = await follow(ws, {}, since, live.server.state.seq)
+        assert seq == live.server.state.seq
 
 
 async def test_the_console_always_gets_a_snapshot(live):
