@@ -38,7 +38,7 @@ from judging.views import patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
-LANE_SLICE = 64  # writes to the audience between two turns of the event loop
+LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 RESUMABLE = 10_000  # recent events a reconnecting client may resume after
 
 
@@ -179,7 +179,7 @@ class Sequencer:
 
     async def _write_slices(self, plan: list[tuple[Peer, bytes]]) -> None:
         # The frames are final (the state they show is committed), so batches may go on
-        # between two slices; a slice of a few dozen writes keeps the loop free for acks.
+        # between two slices; a slice of a few writes keeps the loop free for acks.
         try:
             for i in range(0, len(plan), LANE_SLICE):
                 for peer, data in plan[i : i + LANE_SLICE]:

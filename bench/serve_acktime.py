@@ -1,0 +1,88 @@
+"""The benchmark server with the acknowledgement path timed inside it:
+
+    BENCH_STDERR=1 BENCH_SERVER=bench/serve_acktime.py python bench/bench_live.py venue ...
+
+Times, for each judge's frame: until the sequencer takes it up, the log's append (in the
+writer thread), framing the judges' and consoles' updates of each batch (overlapping the
+append), and until its acknowledgement is written to the socket. Prints the medians
+and p99s to stderr when the benchmark stops the server. LANE_SLICE=N in the environment
+tries another slice of the audience's writes (judging/sequencer.py). Run by hand; not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import signal
+import sys
+import time
+from pathlib import Path
+
+from judging import sequencer, server, store
+
+taken: list[float] = []
+appends: list[float] = []
+framing: list[float] = []
+acked: list[float] = []
+
+_on_frame = server.JudgingServer._on_frame
+_process = sequencer.Sequencer._process
+_flush = sequencer.Sequencer._flush
+_append = store.Store.append
+_coalesce = sequencer.Sequencer._coalesce
+
+
+def coalesce(self, batch):
+    t = time.perf_counter()
+    try:
+        return _coalesce(self, batch)
+    finally:
+        framing.append((time.perf_counter() - t) * 1000)
+
+
+def on_frame(self, peer, frame):
+    if peer.who.role == "judge":
+        peer.t_frame = time.perf_counter()
+    return _on_frame(self, peer, frame)
+
+
+def process(self, kind, peer, item):
+    if getattr(peer, "t_frame", None):
+        taken.append((time.perf_counter() - peer.t_frame) * 1000)
+    return _process(self, kind, peer, item)
+
+
+def flush(self, batch, updates):
+    _flush(self, batch, updates)
+    t = time.perf_counter()
+    for peer in batch.touched:
+        if getattr(peer, "t_frame", None):
+            acked.append((t - peer.t_frame) * 1000)
+            peer.t_frame = None
+
+
+def append(self, records):
+    t = time.perf_counter()
+    try:
+        return _append(self, records)
+    finally:
+        appends.append((time.perf_counter() - t) * 1000)
+
+
+def report(*_):
+    for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing), ("frame to ack written", acked)):
+        v = sorted(values)
+        if v:
+            print(f"{name}: median {v[len(v) // 2]:.2f} ms, p99 {v[int(len(v) * 0.99)]:.2f} ms (n={len(v)})", file=sys.stderr, flush=True)
+    sys.exit(0)
+
+
+server.JudgingServer._on_frame = on_frame
+sequencer.Sequencer._process = process
+sequencer.Sequencer._flush = flush
+store.Store.append = append
+sequencer.Sequencer._coalesce = coalesce
+signal.signal(signal.SIGTERM, report)
+if os.environ.get("LANE_SLICE"):
+    sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])
+runpy.run_path(str(Path(__file__).with_name("serve_bench.py")), run_name="__main__")
