@@ -27,7 +27,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from judging import fanout, recovery
-from judging.audience import AudienceLane
+from judging.audience import AudienceLane, urgent
 from judging import protocol as p
 from judging.live import LiveState
 from judging.rules.model import Contest
@@ -117,6 +117,7 @@ class Sequencer:
         self._lane = AudienceLane(self.limits.audience_interval)
         self._lane_timer: asyncio.TimerHandle | None = None
         self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
+        self._lane_hurry = False  # write the rest of it without pausing
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -165,7 +166,10 @@ class Sequencer:
         if wait is None:
             return
         if self._lane_writing is not None:
-            return  # the previous flush is still being written; its end wakes us
+            # The previous flush is still being written; its end wakes us. If the hall is
+            # waiting for this one (a reveal), the rest of that one goes out without pausing.
+            self._lane_hurry = self._lane_hurry or urgent(self._lane.changed)
+            return
         if wait > 0:
             if self._lane_timer is None:
                 self._lane_timer = asyncio.get_running_loop().call_later(wait, self._lane_wake)
@@ -173,6 +177,9 @@ class Sequencer:
         if self._lane_timer is not None:
             self._lane_timer.cancel()
             self._lane_timer = None
+        # What the hall waits for (a reveal) goes out in one go: the judges have all marked,
+        # so no acknowledgement is held up. The count of cards goes out in slices.
+        self._lane_hurry = urgent(self._lane.changed)
         plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
         if plan:
             self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
@@ -185,7 +192,8 @@ class Sequencer:
                 for peer, data in plan[i : i + LANE_SLICE]:
                     if not peer.gone:
                         self._write(peer, data)
-                await asyncio.sleep(0)
+                if not self._lane_hurry:
+                    await asyncio.sleep(0)
         finally:
             self._lane_writing = None
             self._wake.set()
