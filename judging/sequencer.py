@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from judging import protocol as p
 from judging.live import LiveState
 from judging.rules.model import Contest
 from judging.recovery import StartupError, recover
+from judging.resume import RecentChanges
 from judging.store import Store, now
 from judging.views import patch_for
 
@@ -39,7 +39,6 @@ log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
 LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
-RESUMABLE = 10_000  # recent events a reconnecting client may resume after
 
 
 @dataclass
@@ -98,7 +97,7 @@ class Sequencer:
     peers: set[Peer]
     staff: set[Peer]
     lineage: str
-    _recent: deque[tuple[int, set[str]]]  # set by the server before its state is recovered
+    _recent: RecentChanges  # set by the server before its state is recovered
     epoch: str
     hash: str
 
@@ -277,19 +276,6 @@ class Sequencer:
                 data += mine  # updates first: an ack or done finds the state already changed
             if data:
                 self._write(peer, data)
-
-    def _changed_since(self, seq: int) -> set[str] | None:
-        """The sections the events after ``seq`` changed, or None if they are not all known
-        (older than the recent ones, or not in this log at all)."""
-        # seq 0 is no state at all: some sections (the contest) no event ever changes.
-        if not self._recent or not max(1, self._recent[0][0] - 1) <= seq <= self.state.seq:
-            return None
-        changed: set[str] = set()
-        for s, names in reversed(self._recent):
-            if s <= seq:
-                break
-            changed |= names
-        return changed
 
     def _resume(self, peer: Peer, seq: int, changed: set[str]) -> None:
         """Bring a peer that holds the state at ``seq`` to now, as a snapshot would."""

@@ -16,7 +16,6 @@ import logging
 import secrets
 import ssl
 import time
-from collections import deque
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,12 @@ from websockets.exceptions import ConnectionClosed
 
 from judging import fanout
 from judging import protocol as p
-from judging import recovery
+from judging import recovery, resume
 from judging.live import FlowError
 from judging.recovery import StartupError, recover, replay  # noqa: F401 (imported from here by others)
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
-from judging.sequencer import RESUMABLE, Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
+from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
 from judging.store import Store, token_hash
 from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
@@ -60,9 +59,7 @@ class JudgingServer(Sequencer):
         self._failures: dict[str, list[float]] = {}
         self._server: Any = None
         self._sequencer: asyncio.Task | None = None
-        # What each recent event changed, the replayed ones included: a client that held the
-        # state at one of these seqs is brought up to date with the sections changed since.
-        self._recent: deque[tuple[int, set[str]]] = deque(maxlen=RESUMABLE)
+        self._recent = resume.RecentChanges(resume.SIZE)  # filled by the recovery, then by each event
         self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash, self._recent)
         self._init_sequencer(replayed)
 
@@ -209,7 +206,7 @@ class JudgingServer(Sequencer):
             self.staff.add(peer)
         lineage, since = peer.resume
         # The console's snapshot carries the review, which no update does: it always gets one.
-        changed = self._changed_since(since) if lineage == self.lineage and peer.who.role != "control" else None
+        changed = self._recent.since(since, self.state.seq) if lineage == self.lineage and peer.who.role != "control" else None
         self._send(peer, p.Welcome(p.VERSION, peer.who.role, self.epoch, peer.who.judge, self.lineage, changed is not None))
         if changed is None:
             self._send_snapshot(peer)

@@ -54,7 +54,7 @@ async def test_a_viewer_away_during_a_restart_gets_only_what_changed(make_live, 
 
 
 async def test_an_unknown_lineage_or_a_seq_out_of_reach_gets_a_snapshot(make_live, tmp_path, monkeypatch):
-    monkeypatch.setattr("judging.server.RESUMABLE", 3)  # the server knows what its last 3 events changed
+    monkeypatch.setattr("judging.resume.SIZE", 3)  # the server knows what its last 3 events changed
     live = await make_live(single_round(tmp_path))
     ctl = await live.control()
     await ctl.control("open", contestants=["C1"])
