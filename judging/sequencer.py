@@ -26,7 +26,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from judging import fanout, recovery
-from judging.audience import AudienceLane, urgent
+from judging.audience import AudienceLane
 from judging import protocol as p
 from judging.live import LiveState
 from judging.rules.model import Contest
@@ -167,7 +167,7 @@ class Sequencer:
         if self._lane_writing is not None:
             # The previous flush is still being written; its end wakes us. If the hall is
             # waiting for this one (a reveal), the rest of that one goes out without pausing.
-            self._lane_hurry = self._lane_hurry or urgent(self._lane.changed)
+            self._lane_hurry = self._lane_hurry or "reveal" in self._lane.changed
             return
         if wait > 0:
             if self._lane_timer is None:
@@ -177,8 +177,9 @@ class Sequencer:
             self._lane_timer.cancel()
             self._lane_timer = None
         # What the hall waits for (a reveal) goes out in one go: the judges have all marked,
-        # so no acknowledgement is held up. The count of cards goes out in slices.
-        self._lane_hurry = urgent(self._lane.changed)
+        # so no acknowledgement is held up. Anything else in slices: an open is followed at
+        # once by the judges' first cards.
+        self._lane_hurry = "reveal" in self._lane.changed
         plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
         if plan:
             self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
