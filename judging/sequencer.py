@@ -10,6 +10,9 @@ Updates of one batch are coalesced: each event still has its own ``update`` (the
 contiguous), but the sections the batch changed travel once, with its last event, computed
 once per role and written to each connection as ready-made frames (judging/fanout.py).
 A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
+The scoreboards' updates are paced in a lane of their own (judging/audience.py), and a
+reconnecting client is brought up to date from what the recent events changed
+(judging/resume.py) rather than resent its whole view.
 
 ``JudgingServer`` (judging/server.py) supplies what each message does: ``_on_message``,
 ``_join`` and the snapshots.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +90,7 @@ class Batch:
 
 
 
-class Sequencer:
+class Sequencer(ABC):
     """The batching machinery of ``JudgingServer`` (a base class: the attributes it uses are
     set by the server's constructor)."""
 
@@ -332,8 +336,10 @@ class Sequencer:
             self._batch.touched.append(peer)
         peer.out.append(data)
 
+    @abstractmethod
     def _join(self, peer: Peer) -> None:
-        raise NotImplementedError
+        """Welcome a peer that said hello: a snapshot, or a resume (the server's)."""
 
+    @abstractmethod
     def _on_message(self, peer: Peer, msg: Any) -> None:
-        raise NotImplementedError
+        """Do what a decoded message asks (the server's)."""
