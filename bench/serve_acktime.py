@@ -28,16 +28,19 @@ acked: list[float] = []
 _on_frame = server.JudgingServer._on_frame
 _process = sequencer.Sequencer._process
 _flush = sequencer.Sequencer._flush
-_append = store.Store.append
-_coalesce = sequencer.Sequencer._coalesce
 
 
-def coalesce(self, batch):
-    t = time.perf_counter()
-    try:
-        return _coalesce(self, batch)
-    finally:
-        framing.append((time.perf_counter() - t) * 1000)
+def timed(func, into: list[float]):
+    """``func``, noting how long each call took (ms) in ``into``."""
+
+    def wrapper(*args, **kw):
+        t = time.perf_counter()
+        try:
+            return func(*args, **kw)
+        finally:
+            into.append((time.perf_counter() - t) * 1000)
+
+    return wrapper
 
 
 def on_frame(self, peer, frame):
@@ -61,14 +64,6 @@ def flush(self, batch, updates):
             peer.t_frame = None
 
 
-def append(self, records):
-    t = time.perf_counter()
-    try:
-        return _append(self, records)
-    finally:
-        appends.append((time.perf_counter() - t) * 1000)
-
-
 def report(*_):
     for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing), ("frame to ack written", acked)):
         v = sorted(values)
@@ -80,8 +75,8 @@ def report(*_):
 server.JudgingServer._on_frame = on_frame
 sequencer.Sequencer._process = process
 sequencer.Sequencer._flush = flush
-store.Store.append = append
-sequencer.Sequencer._coalesce = coalesce
+store.Store.append = timed(store.Store.append, appends)
+sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 signal.signal(signal.SIGTERM, report)
 if os.environ.get("LANE_SLICE"):
     sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])

@@ -72,13 +72,13 @@ class AudienceLane:
             return []
         patch = patch_for("viewer", state, changed)
         tail = fanout.update_frame(epoch, last, patch)
-        shared = b"".join(fanout.update_frame(epoch, s, {}) for s in range(first, last)) + tail
+        shared = fanout.empty_updates(epoch, first, last) + tail
         out = []
         for peer in viewers:
             if peer.gone or not peer.ready or peer.seq >= last:
                 continue
             if peer.seq >= first:  # its snapshot came after some of the held events
-                out.append((peer, b"".join(fanout.update_frame(epoch, s, {}) for s in range(peer.seq + 1, last)) + tail))
+                out.append((peer, fanout.empty_updates(epoch, peer.seq + 1, last) + tail))
             else:
                 out.append((peer, shared))
         return out

@@ -36,6 +36,12 @@ def update_frame(epoch: str, seq: int, patch: dict[str, Any]) -> bytes:
     return frame(dumps({"type": "update", "epoch": epoch, "seq": seq, "patch": patch}))
 
 
+def empty_updates(epoch: str, first: int, end: int) -> bytes:
+    """An empty update for each seq from ``first`` up to, not including, ``end``: events
+    that changed nothing the receiver sees, or whose changes travel with a later one."""
+    return b"".join(update_frame(epoch, s, {}) for s in range(first, end))
+
+
 def snapshot_frame(epoch: str, seq: int, state: dict[str, Any]) -> bytes:
     return frame(dumps({"type": "snapshot", "epoch": epoch, "seq": seq, "state": state}))
 

@@ -254,7 +254,7 @@ class Sequencer(ABC):
         which carries every section the batch changed, as the state is after it. The
         audience's come later, through its lane."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
-        empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(first, last))
+        empty = fanout.empty_updates(self.epoch, first, last)
         out: dict[tuple[str, str], bytes] = {}
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
@@ -287,7 +287,7 @@ class Sequencer(ABC):
         last = self.state.seq
         if seq < last:
             patch = patch_for(peer.who.role, self.state, changed, peer.who.judge)
-            empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(seq + 1, last))
+            empty = fanout.empty_updates(self.epoch, seq + 1, last)
             self._put(peer, empty + fanout.update_frame(self.epoch, last, patch))
         peer.seq = last
         peer.ready = peer.fresh = True
@@ -296,7 +296,7 @@ class Sequencer(ABC):
         # Rare (a snapshot in the middle of a batch): computed for this peer alone.
         last = batch.events[-1]["seq"]
         patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
-        empty = b"".join(fanout.update_frame(self.epoch, s, {}) for s in range(peer.seq + 1, last))
+        empty = fanout.empty_updates(self.epoch, peer.seq + 1, last)
         return empty + fanout.update_frame(self.epoch, last, patch)
 
     def _lost(self, batch: Batch) -> None:
