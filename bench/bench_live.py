@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import CONTROL_TOKEN, HERE, Proc, frozen_code, judge_ids, judge_token, machine, make_contest, server_proc, summary
+from benchlib import CONTROL_TOKEN, HERE, Proc, frozen_code, judge_ids, judge_token, machine, make_contest, pin, server_proc, summary
 from wsload import connect
 
 HOST = "127.0.0.1"
@@ -218,7 +218,8 @@ async def venue(args) -> None:
             proc = server_proc(contest, db, args.uvloop) if phase == "server" else Proc([str(HERE / "relay.py")] + (["--uvloop"] if args.uvloop else []))
             time.sleep(0.3)
             rss0 = proc.rss_kib()
-            viewers = ViewerProcs(proc.port, args.viewers, "full-niced" if args.nice_viewers else "full")
+            mode = "full-c" if args.viewers_impl == "c" else "full-niced" if args.nice_viewers else "full"
+            viewers = ViewerProcs(proc.port, args.viewers, mode, per_proc=args.viewers if mode == "full-c" else 500)
             time.sleep(1.0)
             rss1 = proc.rss_kib()
             cpu0 = proc.cpu_seconds()
@@ -344,11 +345,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--uvloop", action="store_true")
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
+    ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
+    ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
     ap.add_argument("--json", help="write the raw samples here")
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     args = ap.parse_args()
     if args.scenario == "throughput":
         os.nice(10)  # a saturating load: the server under test gets the CPU first (it is not niced)
+    if args.pin:
+        print(pin(args.pin))
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
     print(f"code: {args.code} ({os.environ['PYTHONPATH']})")
     asyncio.run(venue(args) if args.scenario == "venue" else throughput(args))

@@ -34,7 +34,7 @@ from pathlib import Path
 
 OPEN = 10  # contestants still being scored when the benchmark starts
 
-from benchlib import HERE, _unnice, frozen_code, judge_ids, machine, make_contest, summary
+from benchlib import HERE, _unnice, frozen_code, judge_ids, machine, make_contest, pin, summary
 
 from judging.client import Client
 from judging.store import Store, now
@@ -190,6 +190,9 @@ if __name__ == "__main__":
     ap.add_argument("--work", default="/tmp/judging-bench-recovery")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
+    ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
     args = ap.parse_args()
+    if args.pin:
+        print(pin(args.pin))
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
     asyncio.run(main(args))

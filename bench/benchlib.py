@@ -81,12 +81,29 @@ def make_contest(workdir: Path, contestants: int, judges: int, auto_reveal: bool
     return contest, db
 
 
+SERVER_CPUS: set[int] | None = None  # set by pin(): the cores the process under test runs on
+
+
+def pin(spec: str) -> str:
+    """Split the cores: 'S/L' (say '0/1') puts the server or relay on cores S and this process,
+    with every load process it starts, on cores L. The load then cannot take the server's
+    core, as on a venue where the judges and the screens are other machines."""
+    global SERVER_CPUS
+    server, load = ({int(c) for c in part.split(",")} for part in spec.split("/"))
+    SERVER_CPUS = server
+    os.sched_setaffinity(0, load)  # inherited by every process started from here on
+    return f"pinned: server on cores {sorted(server)}, load on cores {sorted(load)}"
+
+
 def _unnice() -> None:
-    # A load generator that runs niced starts the process under test at normal priority.
+    # A load generator that runs niced starts the process under test at normal priority,
+    # and on the server's own cores when pinned.
     try:
         os.setpriority(os.PRIO_PROCESS, 0, 0)
     except OSError:
         pass
+    if SERVER_CPUS is not None:
+        os.sched_setaffinity(0, SERVER_CPUS)
 
 
 class Proc:

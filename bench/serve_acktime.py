@@ -4,13 +4,15 @@
 
 Times, for each judge's frame: until the sequencer takes it up, the log's append (in the
 writer thread), framing the judges' and consoles' updates of each batch (overlapping the
-append), and until its acknowledgement is written to the socket. Prints the medians
+append), and until its acknowledgement is written to the socket; for each reveal, writing it
+to every viewer; and the collections of the garbage collector's oldest generation. Prints the medians
 and p99s to stderr when the benchmark stops the server. LANE_SLICE=N in the environment
 tries another slice of the audience's writes (judging/sequencer.py). Run by hand; not a test.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import signal
@@ -24,10 +26,14 @@ taken: list[float] = []
 appends: list[float] = []
 framing: list[float] = []
 acked: list[float] = []
+reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
+gc_pauses: list[float] = []  # each collection of the oldest generation
+_gc_start = [0.0]
 
 _on_frame = server.JudgingServer._on_frame
 _process = sequencer.Sequencer._process
 _flush = sequencer.Sequencer._flush
+_write_slices = sequencer.Sequencer._write_slices
 
 
 def timed(func, into: list[float]):
@@ -64,8 +70,27 @@ def flush(self, batch, updates):
             peer.t_frame = None
 
 
+def on_gc(phase, info):
+    if info["generation"] == 2:
+        if phase == "start":
+            _gc_start[0] = time.perf_counter()
+        else:
+            gc_pauses.append((time.perf_counter() - _gc_start[0]) * 1000)
+
+
+async def write_slices(self, plan):
+    reveal = self._lane_hurry
+    t = time.perf_counter()
+    await _write_slices(self, plan)
+    if reveal:
+        reveal_writes.append((time.perf_counter() - t) * 1000)
+
+
 def report(*_):
-    for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing), ("frame to ack written", acked)):
+    print(f"oldest-generation collections: {len(gc_pauses)}, the longest {max(gc_pauses, default=0):.1f} ms; "
+          f"objects tracked at the end: {len(gc.get_objects())}, frozen {gc.get_freeze_count()}", file=sys.stderr)
+    for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing),
+                         ("frame to ack written", acked), ("a reveal written to the viewers", reveal_writes)):
         v = sorted(values)
         if v:
             print(f"{name}: median {v[len(v) // 2]:.2f} ms, p99 {v[int(len(v) * 0.99)]:.2f} ms (n={len(v)})", file=sys.stderr, flush=True)
@@ -77,6 +102,8 @@ sequencer.Sequencer._process = process
 sequencer.Sequencer._flush = flush
 store.Store.append = timed(store.Store.append, appends)
 sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
+sequencer.Sequencer._write_slices = write_slices
+gc.callbacks.append(on_gc)
 signal.signal(signal.SIGTERM, report)
 if os.environ.get("LANE_SLICE"):
     sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])
