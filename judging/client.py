@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import random
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable
@@ -68,6 +69,22 @@ class Outbox:
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(json.dumps(list(self.items.values()), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+
+QUICK_RETRIES = 2.0  # seconds after a loss during which a client retries at the quick pace
+
+
+def retry_delay(lost_for: float, backoff: tuple[float, float], jitter: float) -> float:
+    """How long to wait before the next try to reconnect, the connection lost ``lost_for``
+    seconds ago. For the first ``QUICK_RETRIES`` seconds the tries come ``low`` apart: a
+    restarted server listens again within a second, and a refused try costs it nothing (the
+    kernel answers), so a hall is back as soon as it listens. After that they spread out in
+    proportion to the outage (half its length), up to ``high``. ``jitter`` in [0, 1) takes the
+    delay from half of that to all of it, so a hall's clients do not try in step."""
+    low, high = backoff
+    wait = low if lost_for < QUICK_RETRIES else min(high, max(low, (lost_for - QUICK_RETRIES) / 2))
+    return wait * (0.5 + jitter / 2)
 
 
 class Client:
@@ -144,7 +161,7 @@ class Client:
             await self._ws.close()
 
     async def _run(self) -> None:
-        attempt = 0
+        lost_at: float | None = None  # when the last good connection was lost
         while not self._stopping:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
             try:
@@ -154,7 +171,7 @@ class Client:
                     compression=None,
                 ) as ws:
                     self._ws = ws
-                    attempt = 0
+                    lost_at = None
                     hello: dict[str, Any] = {"type": "hello", "protocol": p.VERSION, "client": self.client_id}
                     if self.lineage and self.state:
                         hello |= {"lineage": self.lineage, "since": self.seq}
@@ -178,12 +195,9 @@ class Client:
                 self.resyncing = False  # the next connection starts in sync (snapshot or resume)
             if self._stopping:
                 return
-            low, high = self.backoff
-            # A restarted server listens again within a second: the first tries come soon, then
-            # they spread out; jitter spreads a hall's reconnects.
-            delay = min(high, low * 1.5**attempt) * random.uniform(0.5, 1.0)
-            attempt += 1
-            await asyncio.sleep(delay)
+            if lost_at is None:
+                lost_at = time.monotonic()
+            await asyncio.sleep(retry_delay(time.monotonic() - lost_at, self.backoff, random.random()))
 
     # -- frames ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from server_fixtures import CONTEST, TOKENS, WAIT, live  # noqa: F401  (fixture)
 
 from judging import protocol as p
 from judging.cli import main
-from judging.client import AuthError, Client
+from judging.client import AuthError, Client, retry_delay
 from judging.store import Store, token_hash
 
 
@@ -176,3 +176,21 @@ def test_tokens_command_prints_a_table_and_stores_only_hashes(tmp_path, capsys):
     store.close()
     assert token_hash(rows["E1"]) not in valid and token_hash(new_e1) in valid
     assert token_hash(rows["E2"]) in valid and token_hash(rows["control"]) in valid
+
+
+def test_retry_delay_is_quick_at_first_then_grows_with_the_outage():
+    backoff = (0.1, 5.0)
+    # The first two seconds: every try low apart, jitter taking it from half of that to all.
+    assert [retry_delay(t, backoff, 0.0) for t in (0.0, 0.5, 1.99)] == [0.05, 0.05, 0.05]
+    assert retry_delay(1.0, backoff, 0.999999) == pytest.approx(0.1)
+    # Then in proportion to the outage (half its length), never under low nor over high.
+    assert retry_delay(2.1, backoff, 0.999999) == pytest.approx(0.1)
+    assert retry_delay(4.0, backoff, 0.999999) == pytest.approx(1.0)
+    assert retry_delay(8.0, backoff, 0.0) == pytest.approx(1.5)
+    assert retry_delay(600.0, backoff, 0.999999) == pytest.approx(5.0)
+    # Over the first minute of an outage a client tries about 90 times, not thousands.
+    t, tries = 0.0, 0
+    while t < 60:
+        t += retry_delay(t, backoff, 0.5)
+        tries += 1
+    assert 30 < tries < 120
