@@ -7,9 +7,11 @@ straight into the database with a fixed seed: every contestant opened, marks and
 then all but the first OPEN locked),
 served on a fixed port with 1,000 scoreboards and the 40 judges connected: real
 judging.client.Client objects, reconnect and resync as shipped (two processes of 500
-viewers, one of judges submitting a card every 2 s each). KILLS times, at a random
+viewers, one of judges submitting a card every 2 s each; with --lean the viewers are
+bench/leanviewers.py, the same protocol and retry schedule at a fraction of the CPU). KILLS
+times, at a random
 moment, the server gets SIGKILL and is started again at once. Measured per restart:
-- listening: from the start of the new process until it listens (it prints 'ready');
+- listening: from the start of the new process until it listens (as the server stamps it);
 - serving: from the start until a probe client holds a snapshot;
 - back: for each client, from the kill until it is in sync with the new server, by a
   snapshot or a resume (and from the start of the new process);
@@ -73,7 +75,7 @@ def generate(work: Path, events: int, seed: int) -> tuple[Path, Path]:
 
 class Server:
     def __init__(self, contest: Path, db: Path, port: int):
-        self.args = [sys.executable, str(HERE / "serve_bench.py"), str(contest), str(db), "--port", str(port)]
+        self.args = [sys.executable, os.environ.get("BENCH_SERVER", str(HERE / "serve_bench.py")), str(contest), str(db), "--port", str(port)]
         self.p: subprocess.Popen | None = None
 
     def start(self) -> tuple[float, float]:
@@ -83,7 +85,10 @@ class Server:
         line = self.p.stdout.readline()  # type: ignore[union-attr]
         if not line.startswith("ready"):
             raise RuntimeError(f"server did not start: {line!r}")
-        return t0, time.monotonic() - t0
+        # The server stamps the moment it listens (time.monotonic, the same clock here): read
+        # off the line, not timed by when this process, maybe waiting for a busy core, reads it.
+        _, _, since_start, started = line.split()
+        return t0, float(started) + float(since_start) - t0
 
     def kill9(self) -> float:
         assert self.p is not None
@@ -107,8 +112,9 @@ async def probe(url: str, timeout: float = 30.0) -> float:
                 await cl.close()
 
 
-def spawn_clients(url: str, count: int, who: str) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, str(HERE / "clients.py"), url, str(count), who], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def spawn_clients(url: str, count: int, who: str, lean: bool = False) -> subprocess.Popen:
+    args = [str(HERE / "leanviewers.py"), url, str(count)] if lean else [str(HERE / "clients.py"), url, str(count), who]
+    p = subprocess.Popen([sys.executable, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline()  # type: ignore[union-attr]
     if not line.startswith("connected"):
         raise RuntimeError(f"clients did not connect: {line!r}")
@@ -133,7 +139,7 @@ async def main(args) -> None:
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
     await asyncio.sleep(1.0)
-    procs = [spawn_clients(url, args.viewers // 2, "viewer"), spawn_clients(url, args.viewers - args.viewers // 2, "viewer")]
+    procs = [spawn_clients(url, args.viewers // 2, "viewer", args.lean), spawn_clients(url, args.viewers - args.viewers // 2, "viewer", args.lean)]
     procs.append(spawn_clients(url, 40, "judges:" + ",".join(judge_ids(40))))
     rng = random.Random(args.seed)
     kills = []
@@ -190,6 +196,7 @@ if __name__ == "__main__":
     ap.add_argument("--work", default="/tmp/judging-bench-recovery")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
+    ap.add_argument("--lean", action="store_true", help="the viewers are bench/leanviewers.py (the shipped client's protocol and retry schedule, a fraction of its CPU)")
     ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
     args = ap.parse_args()
     if args.pin:

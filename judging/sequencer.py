@@ -112,7 +112,10 @@ class Sequencer(ABC):
         self._inbox: list[tuple[str, Peer | None, Any]] = []
         self._wake = asyncio.Event()
         self._batch = Batch()
-        self._snapshots: dict[tuple[str, str], bytes] = {}  # framed, valid until the next event
+        # Framed, valid until the next event: snapshots by (role, judge), catch-ups by (role,
+        # judge, seq resumed from). A hall reconnecting at once shares them.
+        self._snapshots: dict[tuple[str, str], bytes] = {}
+        self._catchups: dict[tuple[str, str, int], bytes] = {}
         # Ids of submissions made before the checkpoint it started from are looked up in the log.
         self._oldest = self.state.seq - replayed
         self._checkpointed = self.state.seq - replayed
@@ -247,6 +250,7 @@ class Sequencer(ABC):
         self._recent.append((event["seq"], changed))
         self._batch.events.append(event)
         self._snapshots.clear()
+        self._catchups.clear()
         return event
 
     def _coalesce(self, batch: Batch) -> dict[tuple[str, str], bytes]:
@@ -286,9 +290,13 @@ class Sequencer(ABC):
         """Bring a peer that holds the state at ``seq`` to now, as a snapshot would."""
         last = self.state.seq
         if seq < last:
-            patch = patch_for(peer.who.role, self.state, changed, peer.who.judge)
-            empty = fanout.empty_updates(self.epoch, seq + 1, last)
-            self._put(peer, empty + fanout.update_frame(self.epoch, last, patch))
+            key = (peer.who.role, peer.who.judge, seq)
+            framed = self._catchups.get(key)
+            if framed is None:
+                patch = patch_for(peer.who.role, self.state, changed, peer.who.judge)
+                empty = fanout.empty_updates(self.epoch, seq + 1, last)
+                framed = self._catchups[key] = empty + fanout.update_frame(self.epoch, last, patch)
+            self._put(peer, framed)
         peer.seq = last
         peer.ready = peer.fresh = True
 
@@ -304,6 +312,7 @@ class Sequencer(ABC):
         the state from the log and make every client reconnect, resync and resend."""
         log.exception("could not write %d events to the log; state rebuilt from the log", len(batch.events))
         self._snapshots.clear()
+        self._catchups.clear()
         self._lane.reset()
         self._recent.clear()
         self.state, _ = recover(self.contest, self.store, self.hash, self.hash, self._recent)

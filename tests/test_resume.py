@@ -100,3 +100,26 @@ async def test_a_judge_resumes_and_its_outbox_drains(make_live, tmp_path):
     fresh = await live.judge("E1")
     await fresh.wait_for(lambda: fresh.seq == e1.seq)
     assert e1.state == fresh.state
+
+
+async def test_viewers_resuming_from_one_seq_share_a_catch_up_until_the_next_event(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path))
+    ctl, judges, viewer = await live.control(), await all_judges(live), await live.viewer()
+    await ctl.control("open", contestants=["C1"])
+    await viewer.wait_for(lambda: viewer.seq == live.server.state.seq)
+    held, since, lineage = dict(viewer.state), viewer.seq, viewer.lineage
+    await score(live, judges, "heat", "C1", {"E1": "80", "E2": "90"})
+    # Two viewers holding the same seq: the same catch-up, framed once.
+    first, second = await hello(live, since, lineage), await hello(live, since, lineage)
+    a, seq_a, _ = await follow(first[0], held, since, live.server.state.seq)
+    b, seq_b, _ = await follow(second[0], held, since, live.server.state.seq)
+    assert a == b and seq_a == seq_b == live.server.state.seq
+    assert len(live.server._catchups) == 1
+    # An event makes it stale: the next viewer from that seq gets the state as it is now.
+    await score(live, judges, "heat", "C1", {"E3": "70"})
+    assert not live.server._catchups
+    ws, welcome = await hello(live, since, lineage)
+    assert welcome["resumed"] is True
+    c, seq_c, _ = await follow(ws, held, since, live.server.state.seq)
+    fresh = await live.viewer()
+    assert seq_c == fresh.seq > seq_a and c == fresh.state and c != a
