@@ -18,9 +18,11 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 1
 
@@ -38,10 +40,11 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         # One connection, used from one writer thread at a time (the server's executor).
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
-        self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db: sqlite_utils.Database | None = None
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.conn.execute("PRAGMA journal_mode=wal")
+        self.conn.execute("PRAGMA synchronous=FULL")
         self._reader: sqlite3.Connection | None = None
         self._copy: Path | None = None
         self._migrate()
@@ -63,6 +66,7 @@ class Store:
         """
         self = cls.__new__(cls)
         self.path = Path(path)
+        self._db = None
         self._reader = None
         self._copy = None
         wal = self.path.with_name(self.path.name + "-wal")
@@ -80,43 +84,59 @@ class Store:
             except BaseException:
                 shutil.rmtree(self._copy, ignore_errors=True)
                 raise
-        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
         return self
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The database through sqlite-utils, imported when first wanted: a restart on an
+        existing database (the server's path) never needs it, and importing it is a fifth of
+        a restart (docs/benchmarks.md)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     def _migrate(self) -> None:
-        if "events" not in self.db.table_names():
+        tables = {name for (name,) in self.conn.execute("select name from sqlite_master where type = 'table'")}
+        if not {"events", "tokens", "meta"} <= tables:
+            self._create(tables)
+        # Finds a judge's submission by id (a resend older than the checkpoint) and counts a
+        # judge's cards; derived from the log, so it can be built for any existing database.
+        self.conn.execute(
+            "create index if not exists events_judge_card on events (json_extract(data, '$.judge'), "
+            "json_extract(data, '$.submission')) where kind in ('mark', 'correction')"
+        )
+
+    def _create(self, tables: set[str]) -> None:
+        if "events" not in tables:
             self.db["events"].create(
                 {"seq": int, "at": str, "actor": str, "client": str, "kind": str, "data": str}, pk="seq"
             )
             self.db["events"].create_index(["kind"])
-        if "tokens" not in self.db.table_names():
+        if "tokens" not in tables:
             self.db["tokens"].create({"id": int, "holder": str, "role": str, "hash": str, "issued_at": str}, pk="id")
             self.db["tokens"].create_index(["holder"])
-        # Finds a judge's submission by id (a resend older than the checkpoint) and counts a
-        # judge's cards; derived from the log, so it can be built for any existing database.
-        self.db.execute(
-            "create index if not exists events_judge_card on events (json_extract(data, '$.judge'), "
-            "json_extract(data, '$.submission')) where kind in ('mark', 'correction')"
-        )
-        if "meta" not in self.db.table_names():
+        if "meta" not in tables:
             self.db["meta"].create({"key": str, "value": str}, pk="key")
             self.db["meta"].insert({"key": "schema", "value": str(SCHEMA_VERSION)})
 
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
-        self.db.conn.close()
+        self.conn.close()
         if self._copy is not None:
             shutil.rmtree(self._copy, ignore_errors=True)
 
     # -- meta ------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        rows = list(self.db.query("select value from meta where key = ?", [key]))
-        return rows[0]["value"] if rows else None
+        row = self.conn.execute("select value from meta where key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.conn.execute("insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value", (key, value))
 
     # -- events ----------------------------------------------------------------------------
 
@@ -126,7 +146,7 @@ class Store:
         An event that names its ``seq`` is written with it (the server numbers events as it
         applies them); a seq already taken fails the whole append."""
         out = []
-        conn = self.db.conn
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             for e in events:
@@ -143,7 +163,7 @@ class Store:
         return out
 
     def events(self, after: int = 0) -> Iterator[dict[str, Any]]:
-        rows = self.db.conn.execute("select seq, at, actor, client, kind, data from events where seq > ? order by seq", (after,))
+        rows = self.conn.execute("select seq, at, actor, client, kind, data from events where seq > ? order by seq", (after,))
         for row in rows:
             yield {"seq": row[0], "at": row[1], "actor": row[2], "client": row[3], "kind": row[4], "data": json.loads(row[5])}
 
@@ -151,7 +171,7 @@ class Store:
         return next(self.events(after=seq - 1), None) if seq > 0 else None
 
     def last_seq(self) -> int:
-        return self.db.conn.execute("select coalesce(max(seq), 0) from events").fetchone()[0]
+        return self.conn.execute("select coalesce(max(seq), 0) from events").fetchone()[0]
 
     def find_submission(self, judge: str, submission: str, upto: int | None = None) -> tuple[str, dict[str, Any]] | None:
         """A judge's logged mark with this submission id: (digest, the ack it was given).
@@ -184,14 +204,14 @@ class Store:
     def issue_tokens(self, grants: list[tuple[str, str, str]]) -> None:
         """Record (holder, role, token) grants; each replaces the holder's previous token."""
         at = now()
-        with self.db.conn:
+        with self.conn:
             self.db["tokens"].insert_all(
                 [{"holder": h, "role": r, "hash": token_hash(t), "issued_at": at} for h, r, t in grants]
             )
 
     def valid_tokens(self) -> dict[str, tuple[str, str]]:
         """token hash -> (holder, role), newest grant per holder only."""
-        rows = self.db.conn.execute(
+        rows = self.conn.execute(
             "select holder, role, hash from tokens where id in (select max(id) from tokens group by holder)"
         )
         return {h: (holder, role) for holder, role, h in rows}

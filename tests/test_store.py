@@ -126,3 +126,22 @@ def test_the_database_is_plain_sqlite(tmp_path):
     assert set(db["events"].columns_dict) == {"seq", "at", "actor", "client", "kind", "data"}
     db.close()
     assert b"secret-token-e1" not in path.read_bytes()
+
+
+def test_reopening_and_serving_an_existing_database_does_not_import_sqlite_utils(tmp_path):
+    # Importing it is a fifth of a restart; the server's path needs none of it.
+    import subprocess
+    import sys
+
+    path = tmp_path / "existing.db"
+    Store(path).close()
+    code = (
+        "import sys, judging.server\n"
+        "from judging.store import Store\n"
+        f"s = Store({str(path)!r}); s.set_meta('contest_name', 'x'); s.append([{{'actor': 'a', 'client': '', 'kind': 'k', 'data': {{}}}}])\n"
+        "assert s.get_meta('contest_name') == 'x' and s.last_seq() == 1, 'store'\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
