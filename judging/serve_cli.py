@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import signal
+import socket
+import sys
 from pathlib import Path
 
 from judging.contest_file import contest_digest_text, load_contest
+from judging.rules.model import Contest
 from judging.store import Store
 from judging.text import pad, width
 
@@ -50,24 +54,29 @@ def format_tokens(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def serve_forever(contest_path: str, db: str | None, host: str, port: int, cert: str | None, key: str | None) -> None:
+async def serve_forever(contest_path: str, db: str | None, host: str, port: int, cert: str | None, key: str | None,
+                        sock: socket.socket | None = None, loaded: tuple[Contest, str] | None = None) -> None:
+    """Serve until Ctrl+C or SIGTERM; on ``sock`` when given (the watchdog's), with the
+    contest as ``loaded`` (contest, digest text) when it already is."""
     from judging.server import JudgingServer, tls_context
 
-    contest = load_contest(contest_path)
-    db_path = Path(db) if db else default_db(contest_path)
-    store = Store(db_path)
-    server = JudgingServer(contest, store, contest_digest_text(contest_path))
-    store.set_meta("contest_path", str(Path(contest_path).resolve()))  # for `judging export` and `judging verify`
-    tls = tls_context(cert, key) if cert and key else None
-    bound = await server.start(host, port, tls)
-    scheme = "wss" if tls else "ws"
-    print(f"{contest.name}: serving on {scheme}://{host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
-    stop = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
+            # Ctrl+C may come twice: from the terminal and passed on by the watchdog.
+            loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
         except (NotImplementedError, RuntimeError):
             pass  # Windows: Ctrl+C arrives as KeyboardInterrupt instead
+    contest, digest = loaded or (load_contest(contest_path), contest_digest_text(contest_path))
+    db_path = Path(db) if db else default_db(contest_path)
+    store = Store(db_path)
+    server = JudgingServer(contest, store, digest)
+    store.set_meta("contest_path", str(Path(contest_path).resolve()))  # for `judging export` and `judging verify`
+    tls = tls_context(cert, key) if cert and key else None
+    bound = await server.start(host, port, tls, sock)
+    scheme = "wss" if tls else "ws"
+    print(f"{contest.name}: serving on {scheme}://{host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
     try:
         await stop
     finally:
@@ -77,14 +86,31 @@ async def serve_forever(contest_path: str, db: str | None, host: str, port: int,
 
 
 def run_server(args) -> int:
-    from judging.server import StartupError
+    # Imported before the watchdog forks: a restarted server process has its code at hand.
+    from judging.server import BACKLOG
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", flush=True)
         return 2
+    loaded = (load_contest(args.contest), contest_digest_text(args.contest))
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return _serve(args, None, loaded)
+    from judging import watchdog
+
     try:
-        asyncio.run(serve_forever(args.contest, args.db, args.host, args.port, args.tls_cert, args.tls_key))
+        sock = watchdog.listen(args.host, args.port, BACKLOG)
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
+        return 2
+    return watchdog.supervise(lambda s: _serve(args, s, loaded), sock)
+
+
+def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str]) -> int:
+    from judging.server import StartupError
+
+    try:
+        asyncio.run(serve_forever(args.contest, args.db, args.host, args.port, args.tls_cert, args.tls_key, sock, loaded))
     except StartupError as e:
         print(f"error: {e}")
         return 2

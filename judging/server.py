@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import secrets
+import socket
 import ssl
 import time
 from http import HTTPStatus
@@ -66,7 +67,9 @@ class JudgingServer(Sequencer):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None) -> int:
+    async def start(self, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None, sock: socket.socket | None = None) -> int:
+        """Listen on ``host``:``port``, or on ``sock``, a socket already listening (the
+        watchdog's: judging/watchdog.py); returns the port."""
         self.store.set_meta("contest_hash", self.hash)
         self.store.set_meta("contest_name", self.contest.name)
         log_id = self.store.get_meta("log_id")
@@ -86,8 +89,7 @@ class JudgingServer(Sequencer):
         gc.freeze()
         self._server = await serve(
             self._handle,
-            host,
-            port,
+            **({"sock": sock} if sock is not None else {"host": host, "port": port}),
             process_request=self._authenticate,
             max_size=self.limits.max_frame,
             max_queue=16,

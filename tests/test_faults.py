@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import random
 import re
 import socket
@@ -64,6 +65,12 @@ class ServeProcess:
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
         assert re.search(r"serving on ws://127\.0\.0\.1:\d+", line), line
 
+    def serving_process(self) -> int:
+        """The pid of the process that serves: the watchdog's child (judging/watchdog.py)."""
+        assert self.proc is not None
+        (pid,) = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return int(pid)
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.kill()  # SIGKILL: no shutdown code runs
@@ -77,6 +84,14 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie nor gone."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
 
 
 def prepared_db(tmp_path: Path, contest: Path = CONTEST) -> Path:
@@ -181,6 +196,63 @@ async def test_kill_9_under_load_loses_nothing_and_counts_nothing_twice(tmp_path
         await fresh.start(WAIT)
         for cat in ("arts", "sci"):
             assert fresh.state[f"private:{cat}"] == standings_section(offline, cat, only_ranked=False)
+    finally:
+        for cl in clients:
+            await cl.close()
+        server.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watchdog runs where fork and PR_SET_PDEATHSIG do")
+async def test_the_watchdog_restarts_a_killed_server_process_at_once(tmp_path):
+    rng = random.Random(20261129)
+    db = prepared_db(tmp_path)
+    server = ServeProcess(CONTEST, db)
+    server.start()
+    watchdog = server.proc
+    clients: list[Client] = []
+    try:
+        ctl = Client(server.url, CONTROL, backoff=(0.02, 0.1))
+        clients.append(ctl)
+        await ctl.start(WAIT)
+        await ctl.control("open", contestants=list(HEAT))
+        plan = plan_cards(rng, per_judge=16)
+        judges = {j: Client(server.url, TOKENS[j], outbox=tmp_path / f"{j}.outbox", backoff=(0.02, 0.1)) for j in SCORERS}
+        clients += judges.values()
+        for cl in judges.values():
+            await cl.start(WAIT)
+        acks: dict[str, Any] = {}
+        killed: list[int] = []
+
+        async def killer() -> None:
+            for _ in range(3):
+                await asyncio.sleep(rng.uniform(0.15, 0.4))
+                pid = server.serving_process()
+                os.kill(pid, 9)
+                killed.append(pid)
+                lines = [await asyncio.to_thread(server.proc.stdout.readline) for _ in range(2)]  # type: ignore[union-attr]
+                assert lines[0].startswith("the server process was killed (SIGKILL)"), lines
+                assert f"serving on {server.url}" in lines[1], lines
+
+        async with asyncio.timeout(45):
+            await asyncio.gather(killer(), *(run_judge(judges[j], plan[j], acks) for j in SCORERS))
+        marks = log_marks(db)
+        logged = [(j, sid) for _, j, sid, _, _ in marks]
+        lost = [sid for sid in acks if (sid.split("-")[0], sid) not in logged]
+        assert (len(set(killed)), len(acks), len(marks), len(lost), len(logged) - len(set(logged))) == (3, 96, 96, 0, 0)
+        assert server.proc is watchdog and watchdog.poll() is None  # the same `judging serve` throughout
+        # Each client came back to each new server process (a new epoch each time).
+        assert all(cl.resumes + cl.snapshots >= 4 for cl in judges.values())
+        # Killing the watchdog takes its server process with it: nothing is left holding the port.
+        last = server.serving_process()
+        server.kill9()
+        async with asyncio.timeout(WAIT):
+            while alive(last):
+                await asyncio.sleep(0.02)
+        server.start()
+        fresh = Client(server.url, CONTROL)
+        clients.append(fresh)
+        await fresh.start(WAIT)
+        assert fresh.state["progress"]
     finally:
         for cl in clients:
             await cl.close()

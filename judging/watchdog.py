@@ -1,0 +1,99 @@
+"""``judging serve`` on Linux: a watchdog that holds the listening socket and runs the server
+in a child process, and forks a new one at once if that one dies.
+
+A server process can die mid-contest without anyone stopping it: the kernel's out-of-memory
+killer, a crash in a C library, a ``kill -9`` by mistake. Everything acknowledged is in the log
+(judging/store.py), so what is lost is time: someone has to notice and start the server again,
+while a hall's clients are refused. Here nobody has to. The watchdog has already imported the
+server's code and keeps the listening socket open, so a new child recovers from the log and
+checkpoint and serves in about a tenth of a second (docs/benchmarks.md), and the clients'
+reconnections wait in the socket's queue meanwhile instead of being refused.
+
+The child dies with the watchdog (``PR_SET_PDEATHSIG``), so killing ``judging serve`` still
+stops everything and frees the port. Ctrl+C and SIGTERM stop the child as before (the
+watchdog passes them on, and waits). A child that keeps dying (5 times within 30 s) is
+not started again: something is wrong that a restart will not mend.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import signal
+import socket
+import sys
+import time
+from collections import deque
+from typing import Callable
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+GIVE_UP = (5, 30.0)  # deaths within that many seconds
+
+
+def listen(host: str, port: int, backlog: int, wait: float = 1.0) -> socket.socket:
+    """A listening socket on ``host``:``port``. A server killed a moment ago may still hold
+    the port while it dies (its child goes a little after it): tried again for ``wait`` s."""
+    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return socket.create_server(addr[:2], family=family, backlog=backlog)
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _die_with(parent: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the watchdog died before that took hold
+        os._exit(1)
+
+
+def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int:
+    """Run ``serve(sock)`` in a child, again each time the child is killed; returns the exit
+    code of the child that stopped of its own accord (0 after Ctrl+C or SIGTERM)."""
+    child = 0
+    stopping = False
+    deaths: deque[float] = deque()
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if child:
+            os.kill(child, signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    parent = os.getpid()
+    while True:
+        sys.stdout.flush()
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                _die_with(parent)
+                code = serve(sock)
+            finally:
+                sys.stdout.flush()
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        if os.WIFEXITED(status):
+            return os.WEXITSTATUS(status)
+        name = signal.Signals(os.WTERMSIG(status)).name
+        if stopping:
+            return 1
+        now = time.monotonic()
+        deaths.append(now)
+        while deaths and deaths[0] < now - GIVE_UP[1]:
+            deaths.popleft()
+        if len(deaths) >= GIVE_UP[0]:
+            print(f"error: the server process died {len(deaths)} times within {GIVE_UP[1]:.0f} s ({name}); not starting it again", flush=True)
+            return 1
+        print(f"the server process was killed ({name}); starting it again from the log", flush=True)

@@ -1,0 +1,85 @@
+"""`judging serve`'s watchdog (judging/watchdog.py): stopping it, a port in use, a server
+process that keeps dying. The restart under load is in tests/test_faults.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from server_fixtures import CONTEST, WAIT
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watchdog runs where fork and PR_SET_PDEATHSIG do")
+
+
+async def serve(tmp_path: Path, *extra: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "judging", "serve", str(CONTEST), "--db", str(tmp_path / "w.db"), "--host", "127.0.0.1", *extra,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+    )
+
+
+async def line(proc: asyncio.subprocess.Process) -> str:
+    async with asyncio.timeout(WAIT):
+        return (await proc.stdout.readline()).decode()  # type: ignore[union-attr]
+
+
+def serving_process(proc: asyncio.subprocess.Process) -> int:
+    (pid,) = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return int(pid)
+
+
+async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
+    try:
+        async with asyncio.timeout(WAIT):
+            out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+    return out.decode(), err.decode()
+
+
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+async def test_stopping_judging_serve_stops_its_server_process_cleanly(tmp_path, how):
+    proc = await serve(tmp_path, "--port", "0")
+    assert "serving on ws://127.0.0.1:" in await line(proc)
+    child = serving_process(proc)
+    if how == "sigterm":
+        proc.terminate()  # to the watchdog alone: it passes it on
+    else:
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl+C reaches both
+    out, err = await finish(proc)
+    assert proc.returncode == 0
+    assert out.count("server stopped; every acknowledged mark is in") == 1, out
+    assert "Traceback" not in err and "killed" not in out
+    assert not Path(f"/proc/{child}").exists() or "State:\tZ" in Path(f"/proc/{child}/status").read_text()
+
+
+async def test_a_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = await serve(tmp_path, "--port", str(taken.getsockname()[1]))
+        out, err = await finish(proc)
+    assert proc.returncode == 2
+    assert out.startswith("error: cannot listen on 127.0.0.1:") and "Traceback" not in err
+
+
+async def test_a_server_process_that_keeps_dying_is_not_started_again(tmp_path, monkeypatch):
+    proc = await serve(tmp_path, "--port", "0")
+    assert "serving on" in await line(proc)
+    for death in range(1, 6):
+        os.kill(serving_process(proc), signal.SIGKILL)
+        said = await line(proc)
+        if death < 5:
+            assert said.startswith("the server process was killed (SIGKILL); starting it again from the log"), said
+            assert "serving on" in await line(proc)
+    assert said.startswith("error: the server process died 5 times within 30 s (SIGKILL); not starting it again"), said
+    await finish(proc)
+    assert proc.returncode == 1
