@@ -1,6 +1,6 @@
 """Benchmark recovery after kill -9 with a million events in the log.
 
-    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR]
+    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean] [--watchdog] [--pin 0/1]
 
 A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
 straight into the database with a fixed seed: every contestant opened, marks and revisions,
@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -98,6 +99,35 @@ class Server:
         return t
 
 
+class Watched(Server):
+    """`judging serve` as shipped, with its watchdog (judging/watchdog.py): what gets
+    SIGKILL is the serving process, and the watchdog, not the benchmark, starts another."""
+
+    def __init__(self, contest: Path, db: Path, port: int):
+        self.args = [sys.executable, "-m", "judging", "serve", str(contest), "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
+        self.p = None
+        self.killed_at = 0.0
+
+    def start(self) -> tuple[float, float]:
+        """The first time, starts `judging serve`; after a kill, waits for the watchdog's new
+        server process. Returns (the moment it started or was killed, seconds until the line
+        saying it serves was read: an upper bound, read here on a maybe busy core)."""
+        if self.p is None:
+            self.killed_at = time.monotonic()
+            self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_unnice)
+        while "serving on" not in (line := self.p.stdout.readline()):  # type: ignore[union-attr]
+            if not line:
+                raise RuntimeError("judging serve stopped")
+        return self.killed_at, time.monotonic() - self.killed_at
+
+    def kill9(self) -> float:
+        assert self.p is not None
+        (child,) = Path(f"/proc/{self.p.pid}/task/{self.p.pid}/children").read_text().split()
+        self.killed_at = time.monotonic()
+        os.kill(int(child), signal.SIGKILL)
+        return self.killed_at
+
+
 async def probe(url: str, timeout: float = 30.0) -> float:
     """Seconds until a fresh client holds a snapshot (retrying at once while refused)."""
     async with asyncio.timeout(timeout):
@@ -135,7 +165,7 @@ async def main(args) -> None:
     ck.unlink(missing_ok=True)
     port = 20000 + os.getpid() % 20000
     url = f"ws://127.0.0.1:{port}"
-    server = Server(contest, db, port)
+    server = (Watched if args.watchdog else Server)(contest, db, port)
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
     await asyncio.sleep(1.0)
@@ -197,6 +227,7 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     ap.add_argument("--lean", action="store_true", help="the viewers are bench/leanviewers.py (the shipped client's protocol and retry schedule, a fraction of its CPU)")
+    ap.add_argument("--watchdog", action="store_true", help="run `judging serve` and kill its serving process; its watchdog starts the next")
     ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
     args = ap.parse_args()
     if args.pin:
