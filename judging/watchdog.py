@@ -11,8 +11,8 @@ reconnections wait in the socket's queue meanwhile instead of being refused.
 
 The child dies with the watchdog (``PR_SET_PDEATHSIG``), so killing ``judging serve`` still
 stops everything and frees the port. Ctrl+C and SIGTERM stop the child as before (the
-watchdog passes them on, and waits). A child that keeps dying (5 times within 30 s) is
-not started again: something is wrong that a restart will not mend.
+watchdog passes them on, and waits). A child that keeps dying as it starts (5 times in a row,
+each within two seconds) is not started again: something is wrong that a restart will not mend.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ import signal
 import socket
 import sys
 import time
-from collections import deque
 from typing import Callable
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-GIVE_UP = (5, 30.0)  # deaths within that many seconds
+GIVE_UP = (5, 2.0)  # deaths in a row, each that many seconds after its start or sooner
 
 
 def listen(host: str, port: int, backlog: int, wait: float = 1.0) -> socket.socket:
@@ -59,7 +58,7 @@ def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int
     code of the child that stopped of its own accord (0 after Ctrl+C or SIGTERM)."""
     child = 0
     stopping = False
-    deaths: deque[float] = deque()
+    quick = 0  # deaths in a row soon after the start
 
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -72,6 +71,7 @@ def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int
     parent = os.getpid()
     while True:
         sys.stdout.flush()
+        born = time.monotonic()
         child = os.fork()
         if child == 0:
             code = 1
@@ -89,11 +89,8 @@ def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int
         name = signal.Signals(os.WTERMSIG(status)).name
         if stopping:
             return 1
-        now = time.monotonic()
-        deaths.append(now)
-        while deaths and deaths[0] < now - GIVE_UP[1]:
-            deaths.popleft()
-        if len(deaths) >= GIVE_UP[0]:
-            print(f"error: the server process died {len(deaths)} times within {GIVE_UP[1]:.0f} s ({name}); not starting it again", flush=True)
+        quick = quick + 1 if time.monotonic() - born <= GIVE_UP[1] else 0
+        if quick >= GIVE_UP[0]:
+            print(f"error: the server process died {quick} times in a row as it started ({name}); not starting it again", flush=True)
             return 1
         print(f"the server process was killed ({name}); starting it again from the log", flush=True)
