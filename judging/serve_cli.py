@@ -90,6 +90,9 @@ def run_server(args) -> int:
     from judging.server import BACKLOG
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # websockets logs each connection's opening and closing: two thousand lines on the
+    # operator's screen when a hall reconnects after a restart. Its warnings still show.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", flush=True)
         return 2
