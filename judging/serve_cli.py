@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -116,6 +117,10 @@ def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str]) -> int
         asyncio.run(serve_forever(args.contest, args.db, args.host, args.port, args.tls_cert, args.tls_key, sock, loaded))
     except StartupError as e:
         print(f"error: {e}")
+        return 2
+    except sqlite3.DatabaseError as e:
+        db = args.db or default_db(args.contest)
+        print(f"error: cannot use {db} as the contest's database: {e}. Give --db the file `judging serve` wrote, or a new one.")
         return 2
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")

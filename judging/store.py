@@ -17,8 +17,7 @@ import sqlite3
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 if TYPE_CHECKING:

@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import time
+import traceback
 from typing import Callable
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -63,26 +64,23 @@ def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
-        if child:
-            os.kill(child, signum)
+        if child:  # (0 would signal the whole process group)
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass  # between two children: none is started after this
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
     parent = os.getpid()
-    while True:
+    while not stopping:
         sys.stdout.flush()
         born = time.monotonic()
         child = os.fork()
         if child == 0:
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _die_with(parent)
-                code = serve(sock)
-            finally:
-                sys.stdout.flush()
-                os._exit(code)
+            os._exit(_child(serve, sock, parent))
+        if stopping:  # asked to stop while forking: the new child may not have heard
+            os.kill(child, signal.SIGTERM)
         _, status = os.waitpid(child, 0)
         if os.WIFEXITED(status):
             return os.WEXITSTATUS(status)
@@ -94,3 +92,25 @@ def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int
             print(f"error: the server process died {quick} times in a row as it started ({name}); not starting it again", flush=True)
             return 1
         print(f"the server process was killed ({name}); starting it again from the log", flush=True)
+    return 0
+
+
+def _child(serve: Callable[[socket.socket], int], sock: socket.socket, parent: int) -> int:
+    """The server process: its exit code. It ends with os._exit (none of the watchdog's
+    cleanup runs twice), so what would have ended the program is reported here."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with(parent)
+        code = serve(sock)
+    except KeyboardInterrupt:
+        code = 130
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return code

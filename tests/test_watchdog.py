@@ -83,3 +83,14 @@ async def test_a_server_process_that_keeps_dying_as_it_starts_is_not_started_aga
     assert said.startswith("error: the server process died 5 times in a row as it started (SIGKILL); not starting it again"), said
     await finish(proc)
     assert proc.returncode == 1
+
+
+async def test_a_server_process_that_fails_says_why_and_is_not_restarted(tmp_path):
+    # A database that is not a contest database: the server process cannot start on it.
+    (tmp_path / "w.db").write_bytes(b"not a database at all" * 100)
+    proc = await serve(tmp_path, "--port", "0")
+    out, err = await finish(proc)
+    assert proc.returncode == 2
+    assert "killed" not in out  # it failed; it was not killed, so it is not started again
+    assert out.startswith(f"error: cannot use {tmp_path / 'w.db'} as the contest's database: file is not a database"), out
+    assert "Traceback" not in err
