@@ -148,8 +148,12 @@ class Sequencer(ABC):
                 if batch.events:
                     records = [dict(e) for e in batch.events]
                     commit = loop.run_in_executor(self._writer, self.store.append, records)
-                    # Framed while the writer thread flushes to disk; sent only after.
-                    updates = self._coalesce(batch)
+                    # Framed while the writer thread flushes to disk, sent only after: first
+                    # for those waiting for an answer (a judge's ack follows its update), so
+                    # that framing the console's and the other judges' views does not hold
+                    # the acks up; theirs are framed and sent next.
+                    first = {(q.who.role, q.who.judge) for q in batch.touched if q.who.role != "viewer"}
+                    updates = self._coalesce(batch, first)
                     try:
                         await commit
                     except Exception:
@@ -159,6 +163,8 @@ class Sequencer(ABC):
                     if not done.done():
                         done.set_result(None)
                 self._flush(batch, updates)
+                if batch.events:
+                    self._flush_staff(self._coalesce(batch, None, skip=set(updates)))
                 if batch.events:
                     self._lane.hold(batch.events[0]["seq"], batch.changed)
                 self._pace()
@@ -253,15 +259,18 @@ class Sequencer(ABC):
         self._catchups.clear()
         return event
 
-    def _coalesce(self, batch: Batch) -> dict[tuple[str, str], bytes]:
-        """Each role's frames for the batch: an empty update for every event but the last,
-        which carries every section the batch changed, as the state is after it. The
-        audience's come later, through its lane."""
+    def _coalesce(self, batch: Batch, only: set[tuple[str, str]] | None, skip: frozenset | set = frozenset()) -> dict[tuple[str, str], bytes]:
+        """The frames of each (role, judge) of the staff for the batch (those in ``only``, or
+        all but ``skip``): an empty update for every event but the last, which carries every
+        section the batch changed, as the state is after it. The audience's come later,
+        through its lane."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = fanout.empty_updates(self.epoch, first, last)
         out: dict[tuple[str, str], bytes] = {}
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
+            if only is not None and key not in only or key in skip:
+                continue
             if peer.ready and key not in out:
                 patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
                 out[key] = empty + fanout.update_frame(self.epoch, last, patch)
@@ -284,6 +293,14 @@ class Sequencer(ABC):
             else:
                 data += mine  # updates first: an ack or done finds the state already changed
             if data:
+                self._write(peer, data)
+
+    def _flush_staff(self, updates: dict[tuple[str, str], bytes]) -> None:
+        """The batch's updates for the staff that were not answered in it (already sent
+        theirs with their answers in ``_flush``)."""
+        for peer in self.staff:
+            data = updates.get((peer.who.role, peer.who.judge))
+            if data and peer.ready and not peer.gone:
                 self._write(peer, data)
 
     def _resume(self, peer: Peer, seq: int, changed: set[str]) -> None:
