@@ -9,6 +9,7 @@ submitting at once cost one disk flush per batch instead of one each.
 Updates of one batch are coalesced: each event still has its own ``update`` (the seq stays
 contiguous), but the sections the batch changed travel once, with its last event, computed
 once per role and written to each connection as ready-made frames (judging/fanout.py).
+Those waiting for an answer (a judge's ack) get theirs first; the rest of the staff next.
 A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
 The scoreboards' updates are paced in a lane of their own (judging/audience.py), and a
 reconnecting client is brought up to date from what the recent events changed
