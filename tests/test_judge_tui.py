@@ -236,6 +236,20 @@ async def test_locking_makes_the_form_read_only(rig):
         assert "locked" in text_of(app, "#notice") and "score secretary" in text_of(app, "#notice")
         await pilot.press("enter")
         assert not isinstance(app.screen, ConfirmCard)
+        # The field that had the focus is read-only now: the list has it, so ↑↓ still work.
+        await until(pilot, lambda: isinstance(app.focused, ContestantList))
+
+
+async def test_a_mark_typed_as_the_contestant_opens_lands_in_the_first_field(rig):
+    app = JudgeApp(rig.judge())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.connected)
+        await rig.control.control("open", contestants=["C1"])
+        await until(pilot, lambda: app.cid == "C1" and not form(app).readonly)  # the form says [open]
+        await pilot.pause()
+        # No click, no Enter, no Tab: the judge types the mark at once.
+        await pilot.press(*"18.5")
+        assert field(app, "design").value == "18.5"
 
 
 async def test_validation_messages(rig):

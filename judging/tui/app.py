@@ -237,8 +237,19 @@ class JudgeApp(App):
         status = ((state.get("status") or {}).get(cid) or {}).get("status", "waiting")
         unit = f" · {info['unit']}" if info.get("unit") else ""
         title = f"{cid}  {info.get('name', cid)}{unit}   [{t('st_' + status, self.lang)}]"
+        was = form.readonly
         form.show(title.replace("[", r"\["), model.readonly_reason(state, cid, self.lang, scored), scored, self.refusals.get(cid, ""))
         form.set_delivery(model.delivery(state, self.client.outbox.items, key, bool(self.connected), self.lang))
+        self.call_after_refresh(self._refocus, bool(was) and not form.readonly)
+
+    def _refocus(self, opened: bool) -> None:
+        # The keyboard follows the form: a form that just opened for marks, with the judge
+        # not typing elsewhere, takes it, so a mark typed at once lands in the first field;
+        # a field that had it and became read-only (locked) hands it to the list, so ↑↓ work.
+        if opened and (self.focused is None or isinstance(self.focused, ContestantList)):
+            self.query_one(ScoreForm).focus_first()
+        elif self.focused is None:
+            self.query_one(ContestantList).focus()
 
     def who(self) -> str:
         state = self.client.state

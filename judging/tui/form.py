@@ -76,7 +76,7 @@ class ScoreForm(VerticalScroll):
         self.lang = "en"
         self.crits: list[Criterion] = []
         self.cid = ""
-        self.readonly = ""
+        self.readonly = " "  # why it takes no marks (truthy): nothing shown yet
 
     def compose(self) -> ComposeResult:
         yield Static("", id="who")
