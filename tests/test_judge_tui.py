@@ -246,8 +246,8 @@ async def test_a_mark_typed_as_the_contestant_opens_lands_in_the_first_field(rig
         await until(pilot, lambda: app.connected)
         await rig.control.control("open", contestants=["C1"])
         await until(pilot, lambda: app.cid == "C1" and not form(app).readonly)  # the form says [open]
-        await pilot.pause()
-        # No click, no Enter, no Tab: the judge types the mark at once.
+        # No click, no Enter, no Tab: the first field has the keyboard, and the mark lands there.
+        await until(pilot, lambda: app.focused is field(app, "design"))
         await pilot.press(*"18.5")
         assert field(app, "design").value == "18.5"
 
