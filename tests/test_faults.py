@@ -125,6 +125,19 @@ def plan_cards(rng: random.Random, per_judge: int) -> dict[str, list[tuple[str, 
     return plan
 
 
+async def open_heat(server: ServeProcess, tmp_path: Path, clients: list[Client]) -> dict[str, Client]:
+    """The console opens the heat and every scoring judge connects (all added to ``clients``)."""
+    ctl = Client(server.url, CONTROL, backoff=(0.02, 0.1))
+    clients.append(ctl)
+    await ctl.start(WAIT)
+    await ctl.control("open", contestants=list(HEAT))
+    judges = {j: Client(server.url, TOKENS[j], outbox=tmp_path / f"{j}.outbox", backoff=(0.02, 0.1)) for j in SCORERS}
+    clients += judges.values()
+    for cl in judges.values():
+        await cl.start(WAIT)
+    return judges
+
+
 async def run_judge(client: Client, cards: list[tuple[str, str, str]], acks: dict[str, Any]) -> None:
     for sid, cid, total in cards:
         await client.submit("heat", cid, {"total": total}, sid=sid)
@@ -142,15 +155,8 @@ async def test_kill_9_under_load_loses_nothing_and_counts_nothing_twice(tmp_path
     server.start()
     clients: list[Client] = []
     try:
-        ctl = Client(server.url, CONTROL, backoff=(0.02, 0.1))
-        clients.append(ctl)
-        await ctl.start(WAIT)
-        await ctl.control("open", contestants=list(HEAT))
+        judges = await open_heat(server, tmp_path, clients)
         plan = plan_cards(rng, per_judge=24)
-        judges = {j: Client(server.url, TOKENS[j], outbox=tmp_path / f"{j}.outbox", backoff=(0.02, 0.1)) for j in SCORERS}
-        clients += judges.values()
-        for cl in judges.values():
-            await cl.start(WAIT)
         acks: dict[str, Any] = {}
         kills = 0
 
@@ -211,15 +217,8 @@ async def test_the_watchdog_restarts_a_killed_server_process_at_once(tmp_path):
     watchdog = server.proc
     clients: list[Client] = []
     try:
-        ctl = Client(server.url, CONTROL, backoff=(0.02, 0.1))
-        clients.append(ctl)
-        await ctl.start(WAIT)
-        await ctl.control("open", contestants=list(HEAT))
+        judges = await open_heat(server, tmp_path, clients)
         plan = plan_cards(rng, per_judge=16)
-        judges = {j: Client(server.url, TOKENS[j], outbox=tmp_path / f"{j}.outbox", backoff=(0.02, 0.1)) for j in SCORERS}
-        clients += judges.values()
-        for cl in judges.values():
-            await cl.start(WAIT)
         acks: dict[str, Any] = {}
         killed: list[int] = []
 
