@@ -71,7 +71,6 @@ class Outbox:
         os.replace(tmp, self.path)
 
 
-
 QUICK_RETRIES = 2.0  # seconds after a loss during which a client retries at the quick pace
 
 

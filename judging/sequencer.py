@@ -153,8 +153,8 @@ class Sequencer(ABC):
                     # for those waiting for an answer (a judge's ack follows its update), so
                     # that framing the console's and the other judges' views does not hold
                     # the acks up; theirs are framed and sent next.
-                    first = {(q.who.role, q.who.judge) for q in batch.touched if q.who.role != "viewer"}
-                    updates = self._coalesce(batch, first)
+                    asking = {(q.who.role, q.who.judge) for q in batch.touched if q.who.role != "viewer"}
+                    updates = self._coalesce(batch, asking)
                     try:
                         await commit
                     except Exception:
@@ -165,8 +165,8 @@ class Sequencer(ABC):
                         done.set_result(None)
                 self._flush(batch, updates)
                 if batch.events:
-                    self._flush_staff(self._coalesce(batch, None, skip=set(updates)))
-                if batch.events:
+                    others = {(q.who.role, q.who.judge) for q in self.staff} - asking
+                    self._flush_staff(self._coalesce(batch, others))
                     self._lane.hold(batch.events[0]["seq"], batch.changed)
                 self._pace()
             self._pace()
@@ -260,19 +260,16 @@ class Sequencer(ABC):
         self._catchups.clear()
         return event
 
-    def _coalesce(self, batch: Batch, only: set[tuple[str, str]] | None, skip: frozenset | set = frozenset()) -> dict[tuple[str, str], bytes]:
-        """The frames of each (role, judge) of the staff for the batch (those in ``only``, or
-        all but ``skip``): an empty update for every event but the last, which carries every
-        section the batch changed, as the state is after it. The audience's come later,
-        through its lane."""
+    def _coalesce(self, batch: Batch, keys: set[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """The batch's frames for each of these (role, judge) of the staff: an empty update for
+        every event but the last, which carries every section the batch changed, as the state
+        is after it. The audience's come later, through its lane."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = fanout.empty_updates(self.epoch, first, last)
         out: dict[tuple[str, str], bytes] = {}
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
-            if only is not None and key not in only or key in skip:
-                continue
-            if peer.ready and key not in out:
+            if key in keys and peer.ready and key not in out:
                 patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
                 out[key] = empty + fanout.update_frame(self.epoch, last, patch)
         return out
