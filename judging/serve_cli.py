@@ -55,10 +55,9 @@ def format_tokens(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def serve_forever(contest_path: str, db: str | None, host: str, port: int, cert: str | None, key: str | None,
-                        sock: socket.socket | None = None, loaded: tuple[Contest, str] | None = None) -> None:
-    """Serve until Ctrl+C or SIGTERM; on ``sock`` when given (the watchdog's), with the
-    contest as ``loaded`` (contest, digest text) when it already is."""
+async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket | None) -> None:
+    """Serve the contest as ``loaded`` (contest, digest text) until Ctrl+C or SIGTERM; on
+    ``sock`` when given (the watchdog's), else on --host and --port."""
     from judging.server import JudgingServer, tls_context
 
     loop = asyncio.get_running_loop()
@@ -69,15 +68,15 @@ async def serve_forever(contest_path: str, db: str | None, host: str, port: int,
             loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
         except (NotImplementedError, RuntimeError):
             pass  # Windows: Ctrl+C arrives as KeyboardInterrupt instead
-    contest, digest = loaded or (load_contest(contest_path), contest_digest_text(contest_path))
-    db_path = Path(db) if db else default_db(contest_path)
+    contest, digest = loaded
+    db_path = Path(args.db) if args.db else default_db(args.contest)
     store = Store(db_path)
     server = JudgingServer(contest, store, digest)
-    store.set_meta("contest_path", str(Path(contest_path).resolve()))  # for `judging export` and `judging verify`
-    tls = tls_context(cert, key) if cert and key else None
-    bound = await server.start(host, port, tls, sock)
+    store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
+    tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
+    bound = await server.start(args.host, args.port, tls, sock)
     scheme = "wss" if tls else "ws"
-    print(f"{contest.name}: serving on {scheme}://{host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
+    print(f"{contest.name}: serving on {scheme}://{args.host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
     try:
         await stop
     finally:
@@ -114,7 +113,7 @@ def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str]) -> int
     from judging.server import StartupError
 
     try:
-        asyncio.run(serve_forever(args.contest, args.db, args.host, args.port, args.tls_cert, args.tls_key, sock, loaded))
+        asyncio.run(serve_forever(args, loaded, sock))
     except StartupError as e:
         print(f"error: {e}")
         return 2
