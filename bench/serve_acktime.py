@@ -6,12 +6,14 @@ Times, for each judge's frame: until the sequencer takes it up, the log's append
 writer thread), framing the judges' and consoles' updates of each batch (overlapping the
 append), and until its acknowledgement is written to the socket; for each reveal, writing it
 to every viewer; and the collections of the garbage collector's oldest generation. Prints the medians
-and p99s to stderr when the benchmark stops the server. LANE_SLICE=N in the environment
+and p99s to stderr when the benchmark stops the server. LOOP_STALLS=1 also names
+the callbacks that held the event loop for over 2 ms. LANE_SLICE=N in the environment
 tries another slice of the audience's writes (judging/sequencer.py). Run by hand; not a test.
 """
 
 from __future__ import annotations
 
+import asyncio.events
 import gc
 import os
 import runpy
@@ -29,6 +31,7 @@ acked: list[float] = []
 reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
 gc_pauses: list[float] = []  # each collection of the oldest generation
 _gc_start = [0.0]
+stalls: dict[str, list[float]] = {}  # callbacks that held the event loop over 2 ms, by name
 
 _on_frame = server.JudgingServer._on_frame
 _process = sequencer.Sequencer._process
@@ -86,7 +89,24 @@ async def write_slices(self, plan):
         reveal_writes.append((time.perf_counter() - t) * 1000)
 
 
+_run = asyncio.events.Handle._run
+
+
+def run(self):
+    t = time.perf_counter()
+    _run(self)
+    took = (time.perf_counter() - t) * 1000
+    if took > 2.0:
+        cb = self._callback
+        name = getattr(getattr(cb, "__self__", None), "get_coro", lambda: None)()
+        name = getattr(name, "__qualname__", None) or getattr(cb, "__qualname__", repr(cb))
+        stalls.setdefault(name, []).append(took)
+
+
 def report(*_):
+    for name, v in sorted(stalls.items(), key=lambda kv: -sum(kv[1])):
+        v.sort()
+        print(f"loop held over 2 ms by {name}: {len(v)} times, median {v[len(v) // 2]:.1f} ms, max {v[-1]:.1f} ms", file=sys.stderr)
     print(f"oldest-generation collections: {len(gc_pauses)}, the longest {max(gc_pauses, default=0):.1f} ms; "
           f"objects tracked at the end: {len(gc.get_objects())}, frozen {gc.get_freeze_count()}", file=sys.stderr)
     for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing),
@@ -104,6 +124,8 @@ store.Store.append = timed(store.Store.append, appends)
 sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 sequencer.Sequencer._write_slices = write_slices
 gc.callbacks.append(on_gc)
+if os.environ.get("LOOP_STALLS"):
+    asyncio.events.Handle._run = run
 signal.signal(signal.SIGTERM, report)
 if os.environ.get("LANE_SLICE"):
     sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])
