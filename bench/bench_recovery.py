@@ -1,6 +1,6 @@
 """Benchmark recovery after kill -9 with a million events in the log.
 
-    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean] [--watchdog] [--pin 0/1]
+    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean | --viewers-impl c] [--watchdog] [--pin 0/1]
 
 A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
 straight into the database with a fixed seed: every contestant opened, marks and revisions,
@@ -8,7 +8,9 @@ then all but the first OPEN locked),
 served on a fixed port with 1,000 scoreboards and the 40 judges connected: real
 judging.client.Client objects, reconnect and resync as shipped (two processes of 500
 viewers, one of judges submitting a card every 2 s each; with --lean the viewers are
-bench/leanviewers.py, the same protocol and retry schedule at a fraction of the CPU). KILLS
+bench/leanviewers.py, the same protocol and retry schedule at a fraction of the CPU; with
+--viewers-impl c they are one process of bench/crecovery.c, the same again in C: the hall's
+screens are machines of their own, and in C a reconnect costs the load generator little). KILLS
 times, at a random
 moment, the server gets SIGKILL and is started again at once. Measured per restart:
 - listening: from the start of the new process until it listens (as the server stamps it);
@@ -34,10 +36,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 OPEN = 10  # contestants still being scored when the benchmark starts
 
-from benchlib import HERE, _unnice, frozen_code, judge_ids, machine, make_contest, pin, summary
+from benchlib import HERE, _unnice, build_c, frozen_code, judge_ids, machine, make_contest, pin, summary
 
 from judging.client import Client
 from judging.store import Store, now
@@ -142,9 +145,15 @@ async def probe(url: str, timeout: float = 30.0) -> float:
                 await cl.close()
 
 
-def spawn_clients(url: str, count: int, who: str, lean: bool = False) -> subprocess.Popen:
-    args = [str(HERE / "leanviewers.py"), url, str(count)] if lean else [str(HERE / "clients.py"), url, str(count), who]
-    p = subprocess.Popen([sys.executable, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def spawn_clients(url: str, count: int, who: str, lean: bool = False, c: bool = False) -> subprocess.Popen:
+    """A process of COUNT clients (inheriting this process's cores when --pin is given)."""
+    if c:
+        u = urlparse(url)
+        cmd = [str(build_c("crecovery")), u.hostname or "127.0.0.1", str(u.port), str(count)]
+    else:
+        args = [str(HERE / "leanviewers.py"), url, str(count)] if lean else [str(HERE / "clients.py"), url, str(count), who]
+        cmd = [sys.executable, *args]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline()  # type: ignore[union-attr]
     if not line.startswith("connected"):
         raise RuntimeError(f"clients did not connect: {line!r}")
@@ -169,7 +178,10 @@ async def main(args) -> None:
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
     await asyncio.sleep(1.0)
-    procs = [spawn_clients(url, args.viewers // 2, "viewer", args.lean), spawn_clients(url, args.viewers - args.viewers // 2, "viewer", args.lean)]
+    if args.viewers_impl == "c":
+        procs = [spawn_clients(url, args.viewers, "viewer", c=True)]
+    else:
+        procs = [spawn_clients(url, args.viewers // 2, "viewer", args.lean), spawn_clients(url, args.viewers - args.viewers // 2, "viewer", args.lean)]
     procs.append(spawn_clients(url, 40, "judges:" + ",".join(judge_ids(40))))
     rng = random.Random(args.seed)
     kills = []
@@ -222,14 +234,18 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--kills", type=int, default=5)
-    ap.add_argument("--viewers", type=int, default=1000, help="scoreboards, in two processes")
+    ap.add_argument("--viewers", type=int, default=1000, help="scoreboards, in two processes (one with --viewers-impl c)")
     ap.add_argument("--work", default="/tmp/judging-bench-recovery")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     ap.add_argument("--lean", action="store_true", help="the viewers are bench/leanviewers.py (the shipped client's protocol and retry schedule, a fraction of its CPU)")
+    ap.add_argument("--viewers-impl", choices=("py", "c"), default="py",
+                    help="c: the viewers are one process of bench/crecovery.c (leanviewers' protocol and retry schedule, in C; built with cc if missing)")
     ap.add_argument("--watchdog", action="store_true", help="run `judging serve` and kill its serving process; its watchdog starts the next")
     ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
     args = ap.parse_args()
+    if args.lean and args.viewers_impl == "c":
+        ap.error("--lean is for the Python viewers; --viewers-impl c replaces them")
     if args.pin:
         print(pin(args.pin))
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named

@@ -95,6 +95,14 @@ def pin(spec: str) -> str:
     return f"pinned: server on cores {sorted(server)}, load on cores {sorted(load)}"
 
 
+def build_c(name: str) -> Path:
+    """bench/NAME, built from bench/NAME.c with cc if it is missing or older than its source."""
+    exe, src = HERE / name, HERE / f"{name}.c"
+    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+        subprocess.run(["cc", "-O2", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
 def _unnice() -> None:
     # A load generator that runs niced starts the process under test at normal priority,
     # and on the server's own cores when pinned.

@@ -28,6 +28,7 @@ taken: list[float] = []
 appends: list[float] = []
 framing: list[float] = []
 acked: list[float] = []
+phases: dict[str, list[float]] = {"process": [], "flush": [], "flush_staff": [], "pace": []}
 reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
 gc_pauses: list[float] = []  # each collection of the oldest generation
 _gc_start = [0.0]
@@ -61,12 +62,18 @@ def on_frame(self, peer, frame):
 def process(self, kind, peer, item):
     if getattr(peer, "t_frame", None):
         taken.append((time.perf_counter() - peer.t_frame) * 1000)
-    return _process(self, kind, peer, item)
+    t = time.perf_counter()
+    try:
+        return _process(self, kind, peer, item)
+    finally:
+        phases["process"].append((time.perf_counter() - t) * 1000)
 
 
 def flush(self, batch, updates):
+    t0 = time.perf_counter()
     _flush(self, batch, updates)
     t = time.perf_counter()
+    phases["flush"].append((t - t0) * 1000)
     for peer in batch.touched:
         if getattr(peer, "t_frame", None):
             acked.append((t - peer.t_frame) * 1000)
@@ -109,7 +116,7 @@ def report(*_):
         print(f"loop held over 2 ms by {name}: {len(v)} times, median {v[len(v) // 2]:.1f} ms, max {v[-1]:.1f} ms", file=sys.stderr)
     print(f"oldest-generation collections: {len(gc_pauses)}, the longest {max(gc_pauses, default=0):.1f} ms; "
           f"objects tracked at the end: {len(gc.get_objects())}, frozen {gc.get_freeze_count()}", file=sys.stderr)
-    for name, values in (("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing),
+    for name, values in (*phases.items(), ("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing),
                          ("frame to ack written", acked), ("a reveal written to the viewers", reveal_writes)):
         v = sorted(values)
         if v:
@@ -123,6 +130,9 @@ sequencer.Sequencer._flush = flush
 store.Store.append = timed(store.Store.append, appends)
 sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 sequencer.Sequencer._write_slices = write_slices
+if os.environ.get("LOOP_STALLS"):  # each step of a batch, timed
+    for name in ("flush_staff", "pace"):
+        setattr(sequencer.Sequencer, f"_{name}", timed(getattr(sequencer.Sequencer, f"_{name}"), phases[name]))
 gc.callbacks.append(on_gc)
 if os.environ.get("LOOP_STALLS"):
     asyncio.events.Handle._run = run

@@ -29,6 +29,7 @@ from array import array
 from bisect import bisect_left
 from pathlib import Path
 
+from benchlib import build_c
 from wsload import connect, seq_of
 
 HERE = Path(__file__).resolve().parent
@@ -87,16 +88,8 @@ def report(viewers: list[Viewer], ask: dict, dropped: int) -> dict:
     return out
 
 
-def build_c() -> Path:
-    exe = HERE / "cviewers"
-    src = HERE / "cviewers.c"
-    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
-        subprocess.run(["cc", "-O2", "-o", str(exe), str(src)], check=True)
-    return exe
-
-
 def main_c(host: str, port: int, count: int) -> None:
-    child = subprocess.Popen([str(build_c()), host, str(port), str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([str(build_c("cviewers")), host, str(port), str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()  # type: ignore[union-attr]
     if not line.startswith("connected"):
         raise SystemExit(f"cviewers: {line!r}")
