@@ -9,7 +9,10 @@ submitting at once cost one disk flush per batch instead of one each.
 Updates of one batch are coalesced: each event still has its own ``update`` (the seq stays
 contiguous), but the sections the batch changed travel once, with its last event, computed
 once per role and written to each connection as ready-made frames (judging/fanout.py).
-Those waiting for an answer (a judge's ack) get theirs first; the rest of the staff next.
+Those waiting for an answer (a judge's ack) get theirs first; the rest of the staff next,
+if the batch changed anything they see: another judge's mark changes nothing on a judge's
+screen, so the empty updates it would cost the other judges (forty writes a mark at a venue)
+are held back and go with their next real update, or at most ``Limits.staff_quiet`` later.
 A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
 The scoreboards' updates are paced in a lane of their own (judging/audience.py), and a
 reconnecting client is brought up to date from what the recent events changed
@@ -56,6 +59,7 @@ class Limits:
     auth_free_failures: int = 5  # failures per address per minute before answers slow down
     checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
     audience_interval: float = 0.1  # seconds between two paced updates to the scoreboards
+    staff_quiet: float = 1.0  # seconds a judge's or console's empty updates may be held back
 
 
 @dataclass
@@ -78,6 +82,7 @@ class Peer:
     gone: bool = False  # its connection handler has ended
     fresh: bool = False  # had a snapshot in the batch in hand
     resume: tuple[str, int] = ("", 0)  # the lineage and seq its hello said it holds
+    held: int = 0  # staff: the first seq of the empty updates held back from it; 0 if none
 
 
 @dataclass
@@ -125,6 +130,8 @@ class Sequencer(ABC):
         self._lane_timer: asyncio.TimerHandle | None = None
         self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
         self._lane_hurry = False  # write the rest of it without pausing
+        self._held_timer: asyncio.TimerHandle | None = None  # pending while updates are held
+        self._held_due = False  # the staff's held updates are to go at the next pause
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -166,11 +173,35 @@ class Sequencer(ABC):
                 self._flush(batch, updates)
                 if batch.events:
                     others = {(q.who.role, q.who.judge) for q in self.staff} - asking
-                    self._flush_staff(self._coalesce(batch, others))
+                    self._flush_staff(batch, self._coalesce(batch, others, hold=True))
                     self._lane.hold(batch.events[0]["seq"], batch.changed)
-                self._pace()
-            self._pace()
+                self._between()
+            self._between()
             await self._checkpoint()
+
+    def _between(self) -> None:
+        """Between batches, with the state the committed one: what is due to go out paced."""
+        if self._held_due:
+            self._release_held()
+        self._pace()
+
+    def _held_wake(self) -> None:
+        self._held_timer = None
+        self._held_due = True
+        self._wake.set()
+
+    def _release_held(self) -> None:
+        """Send the staff the empty updates held back from them."""
+        self._held_due = False
+        end = self.state.seq + 1
+        for peer in self.staff:
+            if peer.held and peer.ready and not peer.gone:
+                self._write(peer, self._held(peer, end))
+
+    def _held(self, peer: Peer, end: int) -> bytes:
+        """The empty updates held back from ``peer`` up to seq ``end``; none are held after."""
+        first, peer.held = peer.held, 0
+        return fanout.empty_updates(self.epoch, first, end) if first else b""
 
     def _pace(self) -> None:
         """Send the audience what it is due (judging/audience.py), or wake up when it is.
@@ -260,10 +291,11 @@ class Sequencer(ABC):
         self._catchups.clear()
         return event
 
-    def _coalesce(self, batch: Batch, keys: set[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+    def _coalesce(self, batch: Batch, keys: set[tuple[str, str]], hold: bool = False) -> dict[tuple[str, str], bytes]:
         """The batch's frames for each of these (role, judge) of the staff: an empty update for
         every event but the last, which carries every section the batch changed, as the state
-        is after it. The audience's come later, through its lane."""
+        is after it. With ``hold``, none for those who see no change (``_flush_staff`` holds
+        their empty updates back). The audience's come later, through its lane."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = fanout.empty_updates(self.epoch, first, last)
         out: dict[tuple[str, str], bytes] = {}
@@ -271,7 +303,8 @@ class Sequencer(ABC):
             key = (peer.who.role, peer.who.judge)
             if key in keys and peer.ready and key not in out:
                 patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
-                out[key] = empty + fanout.update_frame(self.epoch, last, patch)
+                if patch or not hold:
+                    out[key] = empty + fanout.update_frame(self.epoch, last, patch)
         return out
 
     def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
@@ -289,17 +322,28 @@ class Sequencer(ABC):
                     data = self._updates_after(batch, peer) if peer.seq < batch.events[-1]["seq"] else b""
                 data = mine + data
             else:
+                if data and peer.held:
+                    data = self._held(peer, first) + data
                 data += mine  # updates first: an ack or done finds the state already changed
             if data:
                 self._write(peer, data)
 
-    def _flush_staff(self, updates: dict[tuple[str, str], bytes]) -> None:
+    def _flush_staff(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         """The batch's updates for the staff that were not answered in it (already sent
-        theirs with their answers in ``_flush``)."""
+        theirs with their answers in ``_flush``). Those who see no change get nothing now:
+        their empty updates are held back until their next update, or ``staff_quiet``."""
+        first = batch.events[0]["seq"]
+        asked = {(q.who.role, q.who.judge) for q in batch.touched}
         for peer in self.staff:
-            data = updates.get((peer.who.role, peer.who.judge))
-            if data and peer.ready and not peer.gone:
-                self._write(peer, data)
+            if not peer.ready or peer.gone or (key := (peer.who.role, peer.who.judge)) in asked:
+                continue
+            data = updates.get(key)
+            if data is not None:
+                self._write(peer, self._held(peer, first) + data)
+            elif not peer.held:
+                peer.held = first
+                if self._held_timer is None:
+                    self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
 
     def _resume(self, peer: Peer, seq: int, changed: set[str]) -> None:
         """Bring a peer that holds the state at ``seq`` to now, as a snapshot would."""
@@ -312,7 +356,11 @@ class Sequencer(ABC):
                 empty = fanout.empty_updates(self.epoch, seq + 1, last)
                 framed = self._catchups[key] = empty + fanout.update_frame(self.epoch, last, patch)
             self._put(peer, framed)
-        peer.seq = last
+        self._synced(peer, last)
+
+    def _synced(self, peer: Peer, seq: int) -> None:
+        """``peer`` has (in its ``out``) the state as of ``seq``: what was held back is moot."""
+        peer.seq, peer.held = seq, 0
         peer.ready = peer.fresh = True
 
     def _updates_after(self, batch: Batch, peer: Peer) -> bytes:

@@ -236,8 +236,7 @@ class JudgingServer(Sequencer):
         if framed is None:
             framed = self._snapshots[key] = fanout.snapshot_frame(self.epoch, self.state.seq, self._snapshot_state(peer))
         self._put(peer, framed)
-        peer.seq = self.state.seq
-        peer.ready = peer.fresh = True
+        self._synced(peer, self.state.seq)
 
     def _on_message(self, peer: Peer, msg: Any) -> None:
         match msg:

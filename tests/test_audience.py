@@ -82,3 +82,32 @@ async def test_a_burst_of_marks_reaches_the_hall_in_fewer_updates(make_live, tmp
         assert viewer.state["progress"] == counted[-1]["patch"]["progress"]
     finally:
         task.cancel()
+
+
+async def test_another_judges_mark_reaches_a_judge_with_its_next_update(make_live, tmp_path):
+    # Nothing on E2's screen changes when E1 marks: the empty updates wait (a minute here),
+    # then come, in order, before the update of E2's own mark.
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_quiet=60.0))
+    ctl, e1, e2 = await live.control(), await live.judge("E1"), await live.judge("E2")
+    opened = await ctl.control("open", contestants=["C1"])
+    await e2.wait_for(lambda: e2.seq == opened.seq)
+    snapshots = e2.snapshots
+    first = await e1.wait_ack(await e1.submit("heat", "C1", {"total": "80"}), WAIT)
+    await ctl.wait_for(lambda: ctl.seq == first.seq)  # the console sees the count at once
+    await asyncio.sleep(0.3)
+    assert e2.seq == opened.seq
+    own = await e2.wait_ack(await e2.submit("heat", "C1", {"total": "90"}), WAIT)
+    await e2.wait_for(lambda: e2.seq == own.seq)
+    assert own.seq > first.seq
+    assert e2.snapshots == snapshots  # every seq in between arrived: no resync
+    assert e2.state["mine"]["heat/C1"]["scores"] == {"total": "90"}
+
+
+async def test_a_judge_who_waits_gets_the_held_updates_after_staff_quiet(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_quiet=0.2))
+    ctl, e1, e2 = await live.control(), await live.judge("E1"), await live.judge("E2")
+    await ctl.control("open", contestants=["C1"])
+    snapshots = e2.snapshots
+    ack = await e1.wait_ack(await e1.submit("heat", "C1", {"total": "80"}), WAIT)
+    await e2.wait_for(lambda: e2.seq == ack.seq)
+    assert e2.snapshots == snapshots
