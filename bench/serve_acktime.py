@@ -32,7 +32,10 @@ phases: dict[str, list[float]] = {"process": [], "flush": [], "flush_staff": [],
 reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
 gc_pauses: list[float] = []  # each collection of the oldest generation
 _gc_start = [0.0]
+gc_log: list[tuple[float, float, str]] = []
 stalls: dict[str, list[float]] = {}  # callbacks that held the event loop over 2 ms, by name
+stall_log: list[tuple[float, float, str]] = []  # (start, end, name) of each
+slow_acks: list[tuple[float, float]] = []  # (frame, ack written) of acks over 3 ms
 
 _on_frame = server.JudgingServer._on_frame
 _process = sequencer.Sequencer._process
@@ -77,6 +80,8 @@ def flush(self, batch, updates):
     for peer in batch.touched:
         if getattr(peer, "t_frame", None):
             acked.append((t - peer.t_frame) * 1000)
+            if t - peer.t_frame > 0.003:
+                slow_acks.append((peer.t_frame, t))
             peer.t_frame = None
 
 
@@ -86,6 +91,7 @@ def on_gc(phase, info):
             _gc_start[0] = time.perf_counter()
         else:
             gc_pauses.append((time.perf_counter() - _gc_start[0]) * 1000)
+            gc_log.append((_gc_start[0], time.perf_counter(), "gc"))
 
 
 async def write_slices(self, plan):
@@ -108,9 +114,23 @@ def run(self):
         name = getattr(getattr(cb, "__self__", None), "get_coro", lambda: None)()
         name = getattr(name, "__qualname__", None) or getattr(cb, "__qualname__", repr(cb))
         stalls.setdefault(name, []).append(took)
+        stall_log.append((t, t + took / 1000, name))
 
 
 def report(*_):
+    blame: dict[str, float] = {}
+    for start, end in slow_acks:  # what held the loop while each slow ack waited
+        for s0, s1, name in stall_log:
+            overlap = min(end, s1) - max(start, s0)
+            if overlap > 0:
+                blame[name] = blame.get(name, 0.0) + overlap * 1000
+        if any(s0 < end and s1 > start for s0, s1, _ in gc_log):
+            blame["gc"] = blame.get("gc", 0.0) + 1
+    if slow_acks:
+        waited = sum((e - s) * 1000 for s, e in slow_acks)
+        print(f"{len(slow_acks)} acks over 3 ms, {waited:.0f} ms in all; of that, the loop held by: "
+              + ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(blame.items(), key=lambda kv: -kv[1]) if k != "gc")
+              + f"; a collection during {blame.get('gc', 0):.0f} of them", file=sys.stderr)
     for name, v in sorted(stalls.items(), key=lambda kv: -sum(kv[1])):
         v.sort()
         print(f"loop held over 2 ms by {name}: {len(v)} times, median {v[len(v) // 2]:.1f} ms, max {v[-1]:.1f} ms", file=sys.stderr)
