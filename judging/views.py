@@ -261,7 +261,8 @@ def judge_section(state: LiveState, jid: str, name: str) -> Any:
     if name == "round":
         return state.round
     if name == "order":
-        return [cid for cid in state.order if cid in judge_scope(state, jid)]
+        scope = judge_scope(state, jid)
+        return [cid for cid in state.order if cid in scope]
     if name == "status":
         return _status(state, judge_scope(state, jid))
     if name == "mine":
