@@ -42,6 +42,7 @@ OPEN = 10  # contestants still being scored when the benchmark starts
 
 from benchlib import HERE, _unnice, build_c, frozen_code, judge_ids, machine, make_contest, pin, summary
 
+from judging import watchdog
 from judging.client import Client
 from judging.store import Store, now
 
@@ -125,9 +126,9 @@ class Watched(Server):
 
     def kill9(self) -> float:
         assert self.p is not None
-        (child,) = Path(f"/proc/{self.p.pid}/task/{self.p.pid}/children").read_text().split()
+        child = watchdog.serving_process(self.p.pid)
         self.killed_at = time.monotonic()
-        os.kill(int(child), signal.SIGKILL)
+        os.kill(child, signal.SIGKILL)  # type: ignore[arg-type]
         return self.killed_at
 
 

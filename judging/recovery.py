@@ -160,6 +160,23 @@ def recover(
     return state, state.seq - start
 
 
+class Follower:
+    """The state kept up with a log that another process writes: the watchdog's standby
+    (judging/watchdog.py) holds one, so that taking over from a server process that died
+    costs only the events logged since its last look, not a checkpoint's load."""
+
+    def __init__(self, contest: Contest, store: Store, contest_hash: str, recent: deque):
+        self.contest, self.store, self.hash, self.recent = contest, store, contest_hash, recent
+        # As a server starting now would (the server running has recorded its contest hash).
+        self.state, self.replayed = recover(contest, store, store.get_meta("contest_hash"), contest_hash, recent)
+
+    def follow(self) -> None:
+        """Apply what has been logged since (committed transactions only: WAL readers)."""
+        before = self.state.seq
+        self.state = replay(self.contest, self.store, self.hash, self.hash, self.state, self.recent)
+        self.replayed += self.state.seq - before
+
+
 def write_checkpoint(store: Store, state: LiveState, contest_hash: str, recent: Iterable[tuple[int, set[str]]] = ()) -> None:
     save(checkpoint_path(store), state, contest_hash, _stamp(store, state.seq), recent)
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import signal
 import socket
 import sqlite3
-import sys
 from pathlib import Path
 
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.model import Contest
 from judging.store import Store
 from judging.text import pad, width
+
+FOLLOW_EVERY = 0.2  # seconds between two looks at the log by the watchdog's standby
 
 
 def default_db(contest_path: str) -> Path:
@@ -55,9 +55,10 @@ def format_tokens(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket | None) -> None:
+async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket | None, serving=None, follower=None) -> None:
     """Serve the contest as ``loaded`` (contest, digest text) until Ctrl+C or SIGTERM; on
-    ``sock`` when given (the watchdog's), else on --host and --port."""
+    ``sock`` when given (the watchdog's), else on --host and --port. ``serving()`` is called
+    once it serves; ``follower`` (a standby's) holds the state and the store already."""
     from judging.server import JudgingServer, tls_context
 
     loop = asyncio.get_running_loop()
@@ -69,14 +70,16 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
         except (NotImplementedError, RuntimeError):
             pass  # Windows: Ctrl+C arrives as KeyboardInterrupt instead
     contest, digest = loaded
-    db_path = Path(args.db) if args.db else default_db(args.contest)
-    store = Store(db_path)
-    server = JudgingServer(contest, store, digest)
+    db_path = _db(args)
+    store = follower.store if follower is not None else Store(db_path)
+    server = JudgingServer(contest, store, digest, follower=follower)
     store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     bound = await server.start(args.host, args.port, tls, sock)
     scheme = "wss" if tls else "ws"
     print(f"{contest.name}: serving on {scheme}://{args.host}:{bound}  (database {db_path}, epoch {server.epoch})", flush=True)
+    if serving is not None:
+        serving()
     try:
         await stop
     finally:
@@ -97,29 +100,51 @@ def run_server(args) -> int:
         print("error: --tls-cert and --tls-key go together", flush=True)
         return 2
     loaded = (load_contest(args.contest), contest_digest_text(args.contest))
-    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
-        return _serve(args, None, loaded)
     from judging import watchdog
+
+    if not watchdog.available():
+        return _serve(args, None, loaded)
 
     try:
         sock = watchdog.listen(args.host, args.port, BACKLOG)
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
         return 2
-    return watchdog.supervise(lambda s: _serve(args, s, loaded), sock)
+    return watchdog.supervise(lambda s, serving: _serve(args, s, loaded, serving), sock, lambda s, told, serving: _standby(args, s, loaded, told, serving))
 
 
-def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str]) -> int:
+def _db(args) -> Path:
+    return Path(args.db) if args.db else default_db(args.contest)
+
+
+def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, serving) -> int:
+    """The watchdog's standby: the state recovered and kept up with the log (every
+    ``FOLLOW_EVERY`` s) until ``told`` it is to serve, then served from there."""
+    from judging.recovery import Follower
+    from judging.resume import SIZE, RecentChanges
+    from judging.server import contest_hash
+
+    contest, digest = loaded
+    try:
+        follower = Follower(contest, Store(_db(args)), contest_hash(digest), RecentChanges(SIZE))
+        while not told(FOLLOW_EVERY):
+            follower.follow()
+    except Exception as e:  # the server in service is unaffected; the watchdog starts no other
+        print(f"warning: the standby server process stopped: {e}", flush=True)
+        return 2
+    return _serve(args, sock, loaded, serving, follower)
+
+
+def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], serving=None, follower=None) -> int:
     from judging.server import StartupError
 
     try:
-        asyncio.run(serve_forever(args, loaded, sock))
+        asyncio.run(serve_forever(args, loaded, sock, serving, follower))
     except StartupError as e:
         print(f"error: {e}")
         return 2
     except sqlite3.DatabaseError as e:
-        db = args.db or default_db(args.contest)
-        print(f"error: cannot use {db} as the contest's database: {e}. Give --db the file `judging serve` wrote, or a new one.")
+        print(f"error: cannot use {_db(args)} as the contest's database: {e}. Give --db the file `judging serve` wrote, or a new one.")
         return 2
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")

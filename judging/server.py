@@ -49,7 +49,8 @@ def contest_hash(raw: bytes) -> str:
 
 
 class JudgingServer(Sequencer):
-    def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None):
+    def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None, follower: recovery.Follower | None = None):
+        """``follower``: the state already recovered, kept up with ``store`` (a standby's)."""
         self.contest = contest
         self.store = store
         self.limits = limits or Limits()
@@ -61,8 +62,12 @@ class JudgingServer(Sequencer):
         self._failures: dict[str, list[float]] = {}
         self._server: Any = None
         self._sequencer: asyncio.Task | None = None
-        self._recent = resume.RecentChanges(resume.SIZE)  # filled by the recovery, then by each event
-        self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash, self._recent)
+        if follower is None:
+            self._recent = resume.RecentChanges(resume.SIZE)  # filled by the recovery, then by each event
+            self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash, self._recent)
+        else:
+            follower.follow()  # what the server before logged up to its end
+            self._recent, self.state, replayed = follower.recent, follower.state, follower.replayed
         self._init_sequencer(replayed)
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -21,15 +21,24 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import select
 import signal
 import socket
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Callable
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PR_SET_NAME = 15
 GIVE_UP = (5, 2.0)  # deaths in a row, each that many seconds after its start or sooner
+# Process names (ps, top; /proc/PID/comm) of the serving process and of the standby.
+SERVING_NAME, STANDBY_NAME = b"judging-serve", b"judging-standby"
+
+Serve = Callable[[socket.socket, Callable[[], None]], int]  # (socket, serving) -> exit code
+# (socket, told(timeout): True once it is to serve, serving) -> exit code
+Standby = Callable[[socket.socket, Callable[[float], bool], Callable[[], None]], int]
 
 
 def listen(host: str, port: int, backlog: int, wait: float = 1.0) -> socket.socket:
@@ -46,6 +55,17 @@ def listen(host: str, port: int, backlog: int, wait: float = 1.0) -> socket.sock
             time.sleep(0.02)
 
 
+def available() -> bool:
+    """Can this system run the watchdog (Linux with fork and pidfds: 5.3 or later)?"""
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "pidfd_open")):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
 def _die_with(parent: int) -> None:
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -55,48 +75,146 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def supervise(serve: Callable[[socket.socket], int], sock: socket.socket) -> int:
-    """Run ``serve(sock)`` in a child, again each time the child is killed; returns the exit
-    code of the child that stopped of its own accord (0 after Ctrl+C or SIGTERM)."""
-    child = 0
+class _Process:
+    """A child of the watchdog: forked to run ``run`` and exit with its code."""
+
+    def __init__(self, run: Callable[[], int], parent: int, name: bytes = SERVING_NAME):
+        sys.stdout.flush()
+        self.born = time.monotonic()
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 1
+            try:  # whatever happens, the child never returns into the watchdog's code
+                _name(name)
+                code = _child(run, parent)
+            finally:
+                os._exit(code)
+        self.fd = os.pidfd_open(self.pid)  # readable once it has died
+
+    def reap(self) -> int:
+        """Wait for it to end; its wait status."""
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return status
+
+    def kill(self, signum: int = signal.SIGKILL) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+
+def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None) -> int:
+    """Run ``serve(sock, serving)`` in a child, again each time the child is killed; returns
+    the exit code of the child that stopped of its own accord (0 after Ctrl+C or SIGTERM).
+
+    Once a server process says it is serving (``serving()``), ``standby(sock, told,
+    serving)`` runs in a second child: it recovers the state and keeps up with the log,
+    asking ``told(timeout)`` in between; when the server process dies, ``told`` returns True
+    and the standby serves in its place (and another standby is started). Without one, a new
+    server process recovers from the log and checkpoint."""
     stopping = False
     quick = 0  # deaths in a row soon after the start
+    parent = os.getpid()
+    ready_r, ready_w = os.pipe()  # a byte from each server process once it serves
+    server: _Process | None = None
+    spare: _Process | None = None  # the standby
+    go = -1  # the standby's pipe: a byte, and it serves
+    spare_failed = 0
+
+    def serving() -> None:
+        os.write(ready_w, b"!")
 
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
-        if child:  # (0 would signal the whole process group)
-            try:
-                os.kill(child, signum)
-            except ProcessLookupError:
-                pass  # between two children: none is started after this
+        if server is not None:
+            server.kill(signum)
+        if spare is not None:
+            spare.kill()  # writes nothing: it only reads the log
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    parent = os.getpid()
-    while not stopping:
-        sys.stdout.flush()
-        born = time.monotonic()
-        child = os.fork()
-        if child == 0:
-            os._exit(_child(serve, sock, parent))
-        if stopping:  # asked to stop while forking: the new child may not have heard
-            os.kill(child, signal.SIGTERM)
-        _, status = os.waitpid(child, 0)
-        if os.WIFEXITED(status):
-            return os.WEXITSTATUS(status)
+    server = _Process(lambda: serve(sock, serving), parent)
+    while True:
+        waiting = [server.fd, ready_r] + ([spare.fd] if spare is not None else [])
+        readable, _, _ = select.select(waiting, [], [])
+        if ready_r in readable:
+            os.read(ready_r, 64)
+            if standby is not None and spare is None and not stopping and spare_failed < GIVE_UP[0]:
+                go_r, go = os.pipe()
+
+                def run_standby(go_r: int = go_r, go: int = go) -> int:
+                    os.close(go)
+                    return standby(sock, lambda timeout: _told(go_r, timeout), serving)
+
+                spare = _Process(run_standby, parent, STANDBY_NAME)
+                os.close(go_r)
+        if spare is not None and spare.fd in readable:
+            spare.reap()  # died before it was needed: another, unless it keeps dying
+            spare_failed = spare_failed + 1 if time.monotonic() - spare.born <= GIVE_UP[1] else 0
+            spare = None
+            os.close(go)
+            if not stopping and spare_failed < GIVE_UP[0]:
+                serving()  # as if the server had just said it serves: start another
+        if server.fd not in readable:
+            continue
+        status = server.reap()
+        if os.WIFEXITED(status) or stopping:
+            if spare is not None:
+                spare.kill()
+                spare.reap()
+            return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
         name = signal.Signals(os.WTERMSIG(status)).name
-        if stopping:
-            return 1
-        quick = quick + 1 if time.monotonic() - born <= GIVE_UP[1] else 0
+        quick = quick + 1 if time.monotonic() - server.born <= GIVE_UP[1] else 0
         if quick >= GIVE_UP[0]:
+            if spare is not None:
+                spare.kill()
+                spare.reap()
             print(f"error: the server process died {quick} times in a row as it started ({name}); not starting it again", flush=True)
             return 1
-        print(f"the server process was killed ({name}); starting it again from the log", flush=True)
-    return 0
+        if spare is not None:
+            print(f"the server process was killed ({name}); the standby serves in its place", flush=True)
+            os.write(go, b"!")
+            os.close(go)
+            server, spare = spare, None
+            server.born = time.monotonic()
+        else:
+            print(f"the server process was killed ({name}); starting it again from the log", flush=True)
+            server = _Process(lambda: serve(sock, serving), parent)
+        if stopping:  # asked to stop while the next one started: it may not have heard
+            server.kill(signal.SIGTERM)
 
 
-def _child(serve: Callable[[socket.socket], int], sock: socket.socket, parent: int) -> int:
+def serving_process(watchdog: int) -> int | None:
+    """The pid of the process serving under the watchdog ``watchdog``, if one is."""
+    for pid in Path(f"/proc/{watchdog}/task/{watchdog}/children").read_text().split():
+        try:
+            if Path(f"/proc/{pid}/comm").read_bytes().strip() == SERVING_NAME:
+                return int(pid)
+        except FileNotFoundError:
+            pass  # it has just died
+    return None
+
+
+def _told(go: int, timeout: float) -> bool:
+    """The standby's question: is it to serve now? (Waits up to ``timeout`` s for the answer.)"""
+    if not select.select([go], [], [], timeout)[0]:
+        return False
+    if not os.read(go, 1):
+        os._exit(1)  # the watchdog is gone (PR_SET_PDEATHSIG kills us anyway)
+    _name(SERVING_NAME)
+    return True
+
+
+def _name(name: bytes) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(run: Callable[[], int], parent: int) -> int:
     """The server process: its exit code. It ends with os._exit (none of the watchdog's
     cleanup runs twice), so what would have ended the program is reported here."""
     code = 1
@@ -104,7 +222,7 @@ def _child(serve: Callable[[socket.socket], int], sock: socket.socket, parent: i
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with(parent)
-        code = serve(sock)
+        code = run()
     except KeyboardInterrupt:
         code = 130
     except SystemExit as e:

@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as sync_connect
 
 from judging import protocol as p
+from judging import watchdog
 from judging.client import Client
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.engine import tabulate
@@ -68,8 +69,9 @@ class ServeProcess:
     def serving_process(self) -> int:
         """The pid of the process that serves: the watchdog's child (judging/watchdog.py)."""
         assert self.proc is not None
-        (pid,) = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return int(pid)
+        pid = watchdog.serving_process(self.proc.pid)
+        assert pid is not None
+        return pid
 
     def kill9(self) -> None:
         assert self.proc is not None

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from server_fixtures import CONTEST, WAIT
+from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, grants
+
+from judging import watchdog
+from judging.client import Client
+from judging.store import Store
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watchdog runs where fork and PR_SET_PDEATHSIG do")
 
@@ -30,8 +34,19 @@ async def line(proc: asyncio.subprocess.Process) -> str:
 
 
 def serving_process(proc: asyncio.subprocess.Process) -> int:
-    (pid,) = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    return int(pid)
+    pid = watchdog.serving_process(proc.pid)
+    assert pid is not None
+    return pid
+
+
+async def standby_process(proc: asyncio.subprocess.Process, *not_these: int) -> int:
+    """The watchdog's standby, once it has one (it starts after the server serves)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            for pid in map(int, Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()):
+                if pid not in not_these and Path(f"/proc/{pid}/comm").read_bytes().strip() == watchdog.STANDBY_NAME:
+                    return pid
+            await asyncio.sleep(0.02)
 
 
 async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
@@ -49,7 +64,7 @@ async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
 async def test_stopping_judging_serve_stops_its_server_process_cleanly(tmp_path, how):
     proc = await serve(tmp_path, "--port", "0")
     assert "serving on ws://127.0.0.1:" in await line(proc)
-    child = serving_process(proc)
+    child, spare = serving_process(proc), await standby_process(proc)
     if how == "sigterm":
         proc.terminate()  # to the watchdog alone: it passes it on
     else:
@@ -58,7 +73,8 @@ async def test_stopping_judging_serve_stops_its_server_process_cleanly(tmp_path,
     assert proc.returncode == 0
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
     assert "Traceback" not in err and "killed" not in out
-    assert not Path(f"/proc/{child}").exists() or "State:\tZ" in Path(f"/proc/{child}/status").read_text()
+    for pid in (child, spare):
+        assert not Path(f"/proc/{pid}").exists() or "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
 
 
 async def test_a_port_in_use_is_a_clear_error(tmp_path):
@@ -78,7 +94,9 @@ async def test_a_server_process_that_keeps_dying_as_it_starts_is_not_started_aga
         os.kill(serving_process(proc), signal.SIGKILL)
         said = await line(proc)
         if death < 5:
-            assert said.startswith("the server process was killed (SIGKILL); starting it again from the log"), said
+            # The standby if one is ready, else a new server process.
+            assert said.startswith("the server process was killed (SIGKILL); "), said
+            assert said.rstrip().endswith(("the standby serves in its place", "starting it again from the log")), said
             assert "serving on" in await line(proc)
     assert said.startswith("error: the server process died 5 times in a row as it started (SIGKILL); not starting it again"), said
     await finish(proc)
@@ -94,3 +112,56 @@ async def test_a_server_process_that_fails_says_why_and_is_not_restarted(tmp_pat
     assert "killed" not in out  # it failed; it was not killed, so it is not started again
     assert out.startswith(f"error: cannot use {tmp_path / 'w.db'} as the contest's database: file is not a database"), out
     assert "Traceback" not in err
+
+
+async def test_the_standby_serves_when_the_server_process_is_killed(tmp_path):
+    # A mark acknowledged by the server process that dies is in the standby's state: it kept
+    # up with the log, and read what it had not yet seen when it took over.
+    store = Store(tmp_path / "w.db")
+    store.issue_tokens(grants())
+    store.close()
+    proc = await serve(tmp_path, "--port", "0")
+    ctl = judge = None
+    try:
+        said = await line(proc)
+        url = said.split("serving on ", 1)[1].split()[0]
+        spare = await standby_process(proc)
+        killed = serving_process(proc)
+        ctl, judge = Client(url, CONTROL, backoff=(0.02, 0.2)), Client(url, TOKENS["E1"], backoff=(0.02, 0.2))
+        await ctl.start(WAIT)
+        await judge.start(WAIT)
+        await ctl.control("open", contestants=["C1"])
+        ack = await judge.wait_ack(await judge.submit("heat", "C1", {"total": "88.5"}), WAIT)
+        epoch = ctl.epoch
+        os.kill(killed, signal.SIGKILL)
+        assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
+        assert "serving on" in await line(proc)
+        assert serving_process(proc) == spare
+        await standby_process(proc, spare, killed)  # and a new standby
+        await ctl.wait_for(lambda: ctl.epoch != epoch and ctl.synced.is_set(), WAIT)
+        assert ctl.seq >= ack.seq and ctl.state["progress"]["C1"]["submitted"] == ["E1"]
+        # It goes on from there: a mark to the new server process.
+        again = await judge.wait_ack(await judge.submit("heat", "C1", {"total": "89"}), WAIT)
+        assert again.seq > ack.seq and again.revision == 2
+    finally:
+        for cl in (ctl, judge):
+            if cl is not None:
+                await cl.close()
+        proc.terminate()
+        out, err = await finish(proc)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert out.count("server stopped; every acknowledged mark is in") == 1, out
+
+
+async def test_a_killed_standby_is_replaced_and_the_server_goes_on(tmp_path):
+    proc = await serve(tmp_path, "--port", "0")
+    try:
+        await line(proc)
+        server, spare = serving_process(proc), await standby_process(proc)
+        os.kill(spare, signal.SIGKILL)
+        await standby_process(proc, spare)
+        assert serving_process(proc) == server
+    finally:
+        proc.terminate()
+        out, _ = await finish(proc)
+    assert proc.returncode == 0 and "the server process was killed" not in out
