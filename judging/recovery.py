@@ -126,12 +126,8 @@ def load(path: Path, store: Store, contest_hash: str, recent: deque | None = Non
     except Exception as e:  # unreadable: replay instead
         log.warning("checkpoint %s unreadable (%s); replaying the whole log", path, e)
         return None
-    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("code") != code_digest():
+    if not _fits(header, store, contest_hash) or hashlib.sha256(body).digest() != check:
         return None
-    if header.get("contest") != contest_hash or hashlib.sha256(body).digest() != check:
-        return None
-    if header.get("stamp") != _stamp(store, header.get("seq", -1)):
-        return None  # the log is not the one it was made from
     gc.disable()
     try:
         state, changes = pickle.loads(body)
@@ -145,6 +141,24 @@ def load(path: Path, store: Store, contest_hash: str, recent: deque | None = Non
     if recent is not None:
         recent.extend(changes)
     return state
+
+
+def _fits(header: object, store: Store, contest_hash: str) -> bool:
+    """Was a checkpoint with this header made by this code, for this contest and this log?"""
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("code") != code_digest():
+        return False
+    # The event it was made after must be the one in the log (else: another log).
+    return header.get("contest") == contest_hash and header.get("stamp") == _stamp(store, header.get("seq", -1))
+
+
+def covered(store: Store, contest_hash: str) -> int:
+    """The seq up to which the checkpoint covers this log (0 if none fits); reads its header only."""
+    try:
+        with open(checkpoint_path(store), "rb") as f:
+            header = pickle.load(f)
+    except Exception:  # none, or unreadable: covers nothing
+        return 0
+    return header["seq"] if _fits(header, store, contest_hash) else 0
 
 
 def recover(

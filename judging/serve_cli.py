@@ -8,6 +8,7 @@ import secrets
 import signal
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 from judging.contest_file import contest_digest_text, load_contest
@@ -16,6 +17,7 @@ from judging.store import Store
 from judging.text import pad, width
 
 FOLLOW_EVERY = 0.2  # seconds between two looks at the log by the watchdog's standby
+UNCOVERED = 20_000  # events a standby replays at most beyond a checkpoint as it starts (~0.5 s)
 
 
 def default_db(contest_path: str) -> Path:
@@ -120,13 +122,18 @@ def _db(args) -> Path:
 def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, serving) -> int:
     """The watchdog's standby: the state recovered and kept up with the log (every
     ``FOLLOW_EVERY`` s) until ``told`` it is to serve, then served from there."""
-    from judging.recovery import Follower
+    from judging.recovery import Follower, covered
     from judging.resume import SIZE, RecentChanges
     from judging.server import contest_hash
 
     contest, digest = loaded
     try:
-        follower = Follower(contest, Store(_db(args)), contest_hash(digest), RecentChanges(SIZE))
+        store, digest_hash = Store(_db(args)), contest_hash(digest)
+        # On a long log no checkpoint covers yet (a first start), wait for the server's first
+        # rather than replay it all beside it; until then a new process would take over.
+        while store.last_seq() - covered(store, digest_hash) > UNCOVERED:
+            time.sleep(1.0)
+        follower = Follower(contest, store, digest_hash, RecentChanges(SIZE))
         while not told(FOLLOW_EVERY):
             follower.follow()
     except Exception as e:  # the server in service is unaffected; the watchdog starts no other

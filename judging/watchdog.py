@@ -90,6 +90,8 @@ class _Process:
             finally:
                 os._exit(code)
         self.fd = os.pidfd_open(self.pid)  # readable once it has died
+        self.up = -1  # a standby's: readable once it has recovered and follows the log
+        self.ready = False
 
     def reap(self) -> int:
         """Wait for it to end; its wait status."""
@@ -137,24 +139,29 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
     signal.signal(signal.SIGTERM, forward)
     server = _Process(lambda: serve(sock, serving), parent)
     while True:
-        waiting = [server.fd, ready_r] + ([spare.fd] if spare is not None else [])
+        waiting = [server.fd, ready_r] + ([spare.fd] + ([] if spare.ready else [spare.up]) if spare is not None else [])
         readable, _, _ = select.select(waiting, [], [])
+        if spare is not None and spare.up in readable:
+            spare.ready = bool(os.read(spare.up, 1))
         if ready_r in readable:
             os.read(ready_r, 64)
             if standby is not None and spare is None and not stopping and spare_failed < GIVE_UP[0]:
                 go_r, go = os.pipe()
+                up_r, up_w = os.pipe()
 
-                def run_standby(go_r: int = go_r, go: int = go) -> int:
+                def run_standby(go_r: int = go_r, go: int = go, up_r: int = up_r, up_w: int = up_w) -> int:
                     os.close(go)
-                    return standby(sock, lambda timeout: _told(go_r, timeout), serving)
+                    os.close(up_r)
+                    return standby(sock, _Told(go_r, up_w), serving)
 
                 spare = _Process(run_standby, parent, STANDBY_NAME)
+                spare.up = up_r
                 os.close(go_r)
+                os.close(up_w)
         if spare is not None and spare.fd in readable:
-            spare.reap()  # died before it was needed: another, unless it keeps dying
+            _retire(spare, go)  # died before it was needed: another, unless it keeps dying
             spare_failed = spare_failed + 1 if time.monotonic() - spare.born <= GIVE_UP[1] else 0
             spare = None
-            os.close(go)
             if not stopping and spare_failed < GIVE_UP[0]:
                 serving()  # as if the server had just said it serves: start another
         if server.fd not in readable:
@@ -162,21 +169,24 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
         status = server.reap()
         if os.WIFEXITED(status) or stopping:
             if spare is not None:
-                spare.kill()
-                spare.reap()
+                _retire(spare, go, kill=True)
             return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
         name = signal.Signals(os.WTERMSIG(status)).name
         quick = quick + 1 if time.monotonic() - server.born <= GIVE_UP[1] else 0
         if quick >= GIVE_UP[0]:
             if spare is not None:
-                spare.kill()
-                spare.reap()
+                _retire(spare, go, kill=True)
             print(f"error: the server process died {quick} times in a row as it started ({name}); not starting it again", flush=True)
             return 1
+        if spare is not None and not spare.ready:
+            # Still recovering (from the whole log, say): a new process may have a checkpoint.
+            _retire(spare, go, kill=True)
+            spare = None
         if spare is not None:
             print(f"the server process was killed ({name}); the standby serves in its place", flush=True)
             os.write(go, b"!")
             os.close(go)
+            os.close(spare.up)
             server, spare = spare, None
             server.born = time.monotonic()
         else:
@@ -197,14 +207,33 @@ def serving_process(watchdog: int) -> int | None:
     return None
 
 
-def _told(go: int, timeout: float) -> bool:
-    """The standby's question: is it to serve now? (Waits up to ``timeout`` s for the answer.)"""
-    if not select.select([go], [], [], timeout)[0]:
-        return False
-    if not os.read(go, 1):
-        os._exit(1)  # the watchdog is gone (PR_SET_PDEATHSIG kills us anyway)
-    _name(SERVING_NAME)
-    return True
+def _retire(spare: _Process, go: int, kill: bool = False) -> None:
+    """A standby that will not serve: (killed and) reaped, its pipes closed."""
+    if kill:
+        spare.kill()
+    spare.reap()
+    os.close(go)
+    os.close(spare.up)
+
+
+class _Told:
+    """The standby's question: is it to serve now? ``told(timeout)`` waits up to ``timeout`` s
+    for the answer. Asked once it has recovered: the first time tells the watchdog so."""
+
+    def __init__(self, go: int, up: int):
+        self.go, self.up = go, up
+
+    def __call__(self, timeout: float) -> bool:
+        if self.up >= 0:
+            os.write(self.up, b"!")
+            os.close(self.up)
+            self.up = -1
+        if not select.select([self.go], [], [], timeout)[0]:
+            return False
+        if not os.read(self.go, 1):
+            os._exit(1)  # the watchdog is gone (PR_SET_PDEATHSIG kills us anyway)
+        _name(SERVING_NAME)
+        return True
 
 
 def _name(name: bytes) -> None:
