@@ -236,8 +236,10 @@ class Client:
                     return
                 self.seq = msg.seq
                 self.state.update(msg.patch)
-                if msg.patch:
-                    self._changed(set(msg.patch))
+                for section, items in msg.merge.items():
+                    self.state[section] = {**(self.state.get(section) or {}), **items}  # a new dict: snapshots' may be shared
+                if msg.patch or msg.merge:
+                    self._changed(set(msg.patch) | set(msg.merge))
             case p.Ack():
                 self.acks[msg.id] = msg
                 self.outbox.remove(msg.id)

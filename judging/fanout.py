@@ -32,8 +32,11 @@ def frame(text: str) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, n) + data
 
 
-def update_frame(epoch: str, seq: int, patch: dict[str, Any]) -> bytes:
-    return frame(dumps({"type": "update", "epoch": epoch, "seq": seq, "patch": patch}))
+def update_frame(epoch: str, seq: int, patch: dict[str, Any], merge: dict[str, Any] | None = None) -> bytes:
+    body = {"type": "update", "epoch": epoch, "seq": seq, "patch": patch}
+    if merge:
+        body["merge"] = merge
+    return frame(dumps(body))
 
 
 def empty_updates(epoch: str, first: int, end: int) -> bytes:

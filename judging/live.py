@@ -378,7 +378,7 @@ class LiveState:
         revision = cards[jid]["revision"] + 1 if jid in cards else 1
         cards[jid] = {"scores": dict(data["scores"]), "at": event["at"], "revision": revision}
         category = self.contest.contestant(cid).category  # type: ignore[union-attr]
-        return {"progress", f"mine:{jid}", f"private:{category}"}
+        return {"progress", f"mine:{jid}:{rid}/{cid}", f"private:{category}"}
 
     def _apply_adjustment(self, event, data) -> set[str]:
         adj = _adjustment(self.contest, data)

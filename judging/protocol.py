@@ -120,6 +120,8 @@ class Update:
     epoch: str
     seq: int
     patch: dict[str, Any]
+    # Items of sections, set one by one (a judge's changed cards in ``mine``): section -> items.
+    merge: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

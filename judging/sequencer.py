@@ -41,7 +41,7 @@ from judging.rules.model import Contest
 from judging.recovery import StartupError, recover
 from judging.resume import RecentChanges
 from judging.store import Store, now
-from judging.views import patch_for
+from judging.views import merge_for, patch_for
 
 log = logging.getLogger("judging.server")
 
@@ -302,10 +302,19 @@ class Sequencer(ABC):
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
             if key in keys and peer.ready and key not in out:
-                patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
-                if patch or not hold:
-                    out[key] = empty + fanout.update_frame(self.epoch, last, patch)
+                update = self._update(peer, batch.changed, last, hold)
+                if update is not None:
+                    out[key] = empty + update
         return out
+
+    def _update(self, peer: Peer, changed: set[str], seq: int, hold: bool = False) -> bytes | None:
+        """The update at ``seq`` of ``peer``'s view for these changed sections (an empty one if
+        it sees none of them; with ``hold``, None instead)."""
+        role, jid = peer.who.role, peer.who.judge
+        patch, merge = patch_for(role, self.state, changed, jid), merge_for(role, self.state, changed, jid)
+        if hold and not patch and not merge:
+            return None
+        return fanout.update_frame(self.epoch, seq, patch, merge)
 
     def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         first = batch.events[0]["seq"] if batch.events else 0
@@ -352,9 +361,8 @@ class Sequencer(ABC):
             key = (peer.who.role, peer.who.judge, seq)
             framed = self._catchups.get(key)
             if framed is None:
-                patch = patch_for(peer.who.role, self.state, changed, peer.who.judge)
                 empty = fanout.empty_updates(self.epoch, seq + 1, last)
-                framed = self._catchups[key] = empty + fanout.update_frame(self.epoch, last, patch)
+                framed = self._catchups[key] = empty + self._update(peer, changed, last)  # type: ignore[operator]
             self._put(peer, framed)
         self._synced(peer, last)
 
@@ -366,9 +374,8 @@ class Sequencer(ABC):
     def _updates_after(self, batch: Batch, peer: Peer) -> bytes:
         # Rare (a snapshot in the middle of a batch): computed for this peer alone.
         last = batch.events[-1]["seq"]
-        patch = patch_for(peer.who.role, self.state, batch.changed, peer.who.judge)
         empty = fanout.empty_updates(self.epoch, peer.seq + 1, last)
-        return empty + fanout.update_frame(self.epoch, last, patch)
+        return empty + self._update(peer, batch.changed, last)  # type: ignore[operator]
 
     def _lost(self, batch: Batch) -> None:
         """The log refused a batch (disk full, I/O error): nothing of it was sent, so rebuild

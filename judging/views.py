@@ -266,12 +266,27 @@ def judge_section(state: LiveState, jid: str, name: str) -> Any:
     if name == "status":
         return _status(state, judge_scope(state, jid))
     if name == "mine":
-        return {
-            f"{rid}/{cid}": {"scores": card[jid]["scores"], "at": card[jid]["at"], "revision": card[jid]["revision"]}
-            for (rid, cid), card in state.cards.items()
-            if jid in card
-        }
+        return {f"{rid}/{cid}": _card(card[jid]) for (rid, cid), card in state.cards.items() if jid in card}
     raise KeyError(name)
+
+
+def _card(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"scores": entry["scores"], "at": entry["at"], "revision": entry["revision"]}
+
+
+def merge_for(role: str, state: LiveState, changed: set[str], jid: str = "") -> dict[str, dict[str, Any]]:
+    """The items of a role's sections that an event changed, set one by one rather than the
+    section resent (``merge`` in an update): a judge's new card, not every card again."""
+    prefix = f"mine:{jid}:"
+    keys = [name[len(prefix) :] for name in changed if role == "judge" and name.startswith(prefix)]
+    if not keys:
+        return {}
+    rounds = [r.id for r in state.contest.rounds]
+    mine = {}
+    for key in keys:  # "round/contestant"; ids may hold a "/", round ids are known
+        rid = next(r for r in rounds if key.startswith(f"{r}/"))
+        mine[key] = _card(state.cards[(rid, key[len(rid) + 1 :])][jid])
+    return {"mine": mine}
 
 
 JUDGE_SECTIONS = ("me", "contest", "round", "order", "status", "mine")
@@ -295,9 +310,7 @@ def patch_for(role: str, state: LiveState, changed: set[str], jid: str = "") -> 
                     continue
                 patch[name] = control_section(state, name)
             else:
-                if name == f"mine:{jid}":
-                    patch["mine"] = judge_section(state, jid, "mine")
-                elif name in ("round", "status", "order"):
+                if name in ("round", "status", "order"):  # its cards: merge_for
                     patch[name] = judge_section(state, jid, name)
                     if name == "round":
                         patch["status"] = judge_section(state, jid, "status")

@@ -8,7 +8,7 @@ from server_fixtures import CONTEST, single_round
 from judging.contest_file import load_contest
 from judging.live import FlowError, LiveState
 from judging.rules.errors import MarkError
-from judging.views import control_snapshot, judge_snapshot, patch_for, viewer_snapshot
+from judging.views import control_snapshot, judge_snapshot, merge_for, patch_for, viewer_snapshot
 
 
 class Log:
@@ -114,8 +114,9 @@ def test_views_by_role():
     # Updates follow the same rule.
     changed = log.mark("E3", "C1", "70.50")
     assert "70.50" not in repr(patch_for("viewer", log.state, changed))
-    assert patch_for("judge", log.state, changed, "E1") == {}
-    assert "70.50" in repr(patch_for("judge", log.state, changed, "E3"))
+    assert patch_for("judge", log.state, changed, "E1") == {} == merge_for("judge", log.state, changed, "E1")
+    assert merge_for("judge", log.state, changed, "E3") == {"mine": {"heat/C1": judge_snapshot(log.state, "E3")["mine"]["heat/C1"]}}
+    assert "70.50" in repr(merge_for("judge", log.state, changed, "E3"))
     assert "70.50" not in repr(patch_for("control", log.state, changed))  # incomplete: no total yet
     assert "private:arts" in patch_for("control", log.state, changed)
     # A recused judge's view leaves out whom they may not score.

@@ -193,6 +193,30 @@ async def test_revision_until_lock_then_only_corrections(live):
     await e1.wait_for(lambda: e1.state["mine"]["heat/C1"] == {**e1.state["mine"]["heat/C1"], "scores": {"total": "84"}, "revision": 4})
 
 
+async def test_a_judges_update_carries_the_card_that_changed_not_every_card(live):
+    ctl, e1 = await live.control(), await live.judge("E1")
+    raw = await live.raw(TOKENS["E1"])  # a second connection of the same judge, read frame by frame
+    await recv_until(raw, "snapshot")
+    await ctl.control("open", contestants=["C1", "C2"])
+    first = await e1.wait_ack(await e1.submit("heat", "C1", {"total": "80"}))
+    second = await e1.wait_ack(await e1.submit("heat", "C2", {"total": "70"}))
+    updates = {}
+    async with asyncio.timeout(WAIT):
+        while second.seq not in updates:
+            msg = await recv_json(raw)
+            if msg["type"] == "update":
+                updates[msg["seq"]] = msg
+    assert "mine" not in updates[second.seq]["patch"]
+    assert updates[first.seq]["merge"] == {"mine": {"heat/C1": {"scores": {"total": "80"}, "at": first.at, "revision": 1}}}
+    assert updates[second.seq]["merge"] == {"mine": {"heat/C2": {"scores": {"total": "70"}, "at": second.at, "revision": 1}}}
+    # The client library sets them one by one: both cards, as a snapshot would have them.
+    await e1.wait_for(lambda: e1.seq >= second.seq)
+    before = e1.state["mine"]
+    await e1.request_snapshot()
+    await e1.wait_for(lambda: e1.state["mine"] is not before)
+    assert e1.state["mine"] == before and set(before) == {"heat/C1", "heat/C2"}
+
+
 async def test_recused_judge_is_refused_and_panel_aggregates_without_them(make_live, tmp_path):
     live = await make_live(single_round(tmp_path))
     ctl, judges = await live.control(), await all_judges(live)
