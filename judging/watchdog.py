@@ -1,16 +1,18 @@
 """``judging serve`` on Linux: a watchdog that holds the listening socket and runs the server
-in a child process, and forks a new one at once if that one dies.
+in a child process, with a standby beside it that serves at once if that one dies.
 
 A server process can die mid-contest without anyone stopping it: the kernel's out-of-memory
 killer, a crash in a C library, a ``kill -9`` by mistake. Everything acknowledged is in the log
 (judging/store.py), so what is lost is time: someone has to notice and start the server again,
-while a hall's clients are refused. Here nobody has to. The watchdog has already imported the
-server's code and keeps the listening socket open, so a new child recovers from the log and
-checkpoint and serves 0.13 to 0.24 s after the kill (docs/benchmarks.md: a million events, a
-thousand clients), and the clients' reconnections wait in the socket's queue meanwhile
-instead of being refused.
+while a hall's clients are refused. Here nobody has to. The watchdog keeps the listening socket
+open, so the clients' reconnections wait in its queue instead of being refused, and a standby
+child has recovered the state and follows the log: told that the server died, it reads the
+last events and serves, 35 to 50 ms after the kill at the median (docs/benchmarks.md: a
+million events, a thousand clients). If no standby is ready (it is still recovering), a new
+child forked from the watchdog, which has imported everything, recovers from the log and the
+checkpoint instead: 0.13 to 0.24 s.
 
-The child dies with the watchdog (``PR_SET_PDEATHSIG``), so killing ``judging serve`` still
+The children die with the watchdog (``PR_SET_PDEATHSIG``), so killing ``judging serve`` still
 stops everything and frees the port. Ctrl+C and SIGTERM stop the child as before (the
 watchdog passes them on, and waits). A child that keeps dying as it starts (5 times in a row,
 each within two seconds) is not started again: something is wrong that a restart will not mend.
