@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import secrets
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.model import Adjustment, Contest
+from judging.serve_cli import new_token
 
 Say = Callable[[str], None]
 
@@ -103,8 +103,8 @@ async def run_demo(options: Options, say: Say, ready: Callable[[Result], None] |
         raise
     store.set_meta("contest_path", str(options.contest.resolve()))  # as `judging serve` does: for export and verify
     judges = [j.id for j in contest.judges if not j.shadow]
-    tokens = {jid: secrets.token_urlsafe(18) for jid in judges}
-    control_token = secrets.token_urlsafe(18)
+    tokens = {jid: new_token() for jid in judges}
+    control_token = new_token()
     store.issue_tokens([(f"judge:{j}", "judge", t) for j, t in tokens.items()] + [("control", "control", control_token)])
     clients: list[Client] = []
     tasks: list[asyncio.Task] = []

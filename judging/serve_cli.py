@@ -26,6 +26,14 @@ def default_db(contest_path: str) -> Path:
     return path.with_suffix(".db")
 
 
+def new_token() -> str:
+    """A fresh token (144 random bits). Never one that starts with "-": typed after --token,
+    the command line would take it for an option."""
+    while (token := secrets.token_urlsafe(18)).startswith("-"):
+        pass
+    return token
+
+
 def issue_tokens(contest_path: str, db: str | None, judges: list[str], control: bool) -> list[tuple[str, str, str, str]]:
     """Issue fresh tokens; returns rows (holder, name, panel, token). Revokes older ones."""
     contest = load_contest(contest_path)
@@ -37,11 +45,11 @@ def issue_tokens(contest_path: str, db: str | None, judges: list[str], control: 
         judge = contest.judge(jid)
         if judge is None:
             raise SystemExit(f"unknown judge {jid!r}")
-        token = secrets.token_urlsafe(18)
+        token = new_token()
         grants.append((f"judge:{jid}", "judge", token))
         rows.append((jid, judge.name, judge.panel, token))
     if control or not judges:
-        token = secrets.token_urlsafe(18)
+        token = new_token()
         grants.append(("control", "control", token))
         rows.append(("control", "控制台" if contest.language == "zh" else "control console", "", token))
     store.issue_tokens(grants)

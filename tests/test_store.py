@@ -145,3 +145,12 @@ def test_reopening_and_serving_an_existing_database_does_not_import_sqlite_utils
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_no_token_starts_with_a_dash():
+    # `--token -abc` would be read as an option; one token in 64 would start with "-".
+    from judging.serve_cli import new_token
+
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000 and not any(t.startswith("-") for t in tokens)
+    assert all(len(t) == 24 for t in tokens)
