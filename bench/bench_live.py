@@ -316,14 +316,15 @@ async def throughput(args) -> None:
         marks = con.execute("select count(*) from events where kind = 'mark'").fetchone()[0]
         last = con.execute("select max(seq) from events").fetchone()[0]
         con.close()
-        report = viewers.report({}) if viewers else []
+        report = viewers.report({"last": last}) if viewers else []
         acks = sum(p.acks for p in pumps)
         lagging = sorted({s for r in report for s in r["last_seqs"]} - {last})
         print(
             f"run {run}: offered {args.judges * args.rate}/s; acknowledged {rate:.0f}/s steady "
             f"({acks} acks, {sent} sent, {marks} marks in the log, drain {t_end - b[0]:.2f} s); "
             f"server CPU {cpu / args.seconds * 100:.0f}% of a core; viewers {args.viewers}, "
-            f"dropped {sum(r['dropped'] for r in report)}, not at the last seq {lagging or 'none'}"
+            f"dropped {sum(r['dropped'] for r in report)}, not at the last seq {lagging or 'none'} "
+            f"(the last viewer there {max((r['caught_up_in'] for r in report), default=0) + 0.5:.2f} s after the last ack)"
         )
         for c in conns:
             c.close()

@@ -133,7 +133,12 @@ async def main(host: str, port: int, count: int, mode: str) -> None:
     ask = json.loads(open(path).read())
     dropped = sum(1 for c in conns if c.closed.done())
     if mode == "skim":
-        out = {"viewers": count, "dropped": dropped, "last_seqs": sorted({v.last_seq for v in viewers}), "bytes": sum(v.bytes for v in viewers)}
+        # Behind is not missing: give the frames still in the sockets up to 10 s to be read.
+        t, last = time.monotonic(), ask.get("last", 0)
+        while any(v.last_seq < last for v in viewers) and time.monotonic() - t < 10:
+            await asyncio.sleep(0.05)
+        out = {"viewers": count, "dropped": dropped, "last_seqs": sorted({v.last_seq for v in viewers}), "bytes": sum(v.bytes for v in viewers),
+               "caught_up_in": time.monotonic() - t}
     else:
         out = report(viewers, ask, dropped)
     print(json.dumps(out), flush=True)
