@@ -7,7 +7,7 @@ killer, a crash in a C library, a ``kill -9`` by mistake. Everything acknowledge
 while a hall's clients are refused. Here nobody has to. The watchdog keeps the listening socket
 open, so the clients' reconnections wait in its queue instead of being refused, and a standby
 child has recovered the state and follows the log: told that the server died, it reads the
-last events and serves, 35 to 50 ms after the kill at the median (docs/benchmarks.md: a
+last events and serves, 35 to 52 ms after the kill at the median (docs/benchmarks.md: a
 million events, a thousand clients). If no standby is ready (it is still recovering), a new
 child forked from the watchdog, which has imported everything, recovers from the log and the
 checkpoint instead: 0.13 to 0.24 s.
