@@ -96,9 +96,10 @@ def pin(spec: str) -> str:
 
 
 def build_c(name: str) -> Path:
-    """bench/NAME, built from bench/NAME.c with cc if it is missing or older than its source."""
+    """bench/NAME, built from bench/NAME.c with cc if it is missing or older than its source
+    (or bench/wsclient.h, which both include)."""
     exe, src = HERE / name, HERE / f"{name}.c"
-    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+    if not exe.exists() or exe.stat().st_mtime < max(src.stat().st_mtime, (HERE / "wsclient.h").stat().st_mtime):
         subprocess.run(["cc", "-O2", "-o", str(exe), str(src)], check=True)
     return exe
 

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsclient.h"
+
 #define QUICK_RETRIES 2.0          /* judging.client.QUICK_RETRIES */
 #define BACKOFF_LOW 0.1            /* judging.client.Client's default backoff */
 #define BACKOFF_HIGH 5.0
@@ -64,50 +66,6 @@ static char req[512];
 static int reqlen;
 static Viewer *vs;
 static int count;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return p;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    p = realloc(p, c * size);
-    if (!p) { perror("realloc"); exit(2); }
-    *cap = c;
-    return p;
-}
-
-static void send_all(int fd, const void *data, size_t n) {
-    const char *p = data;
-    while (n > 0) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0) { if (errno == EAGAIN || errno == EINTR) continue; return; }
-        p += k; n -= (size_t)k;
-    }
-}
-
-/* A client frame: FIN + opcode, masked with the all-zero key (the payload goes as is). */
-static void send_frame(int fd, int opcode, const unsigned char *payload, size_t n) {
-    unsigned char out[16 + 256];
-    size_t h = 0;
-    if (n > 256) return;  /* only hellos and pongs go out, both short */
-    out[h++] = 0x80 | opcode;
-    if (n < 126) out[h++] = 0x80 | n;
-    else { out[h++] = 0x80 | 126; out[h++] = n >> 8; out[h++] = n & 0xff; }
-    memset(out + h, 0, 4); h += 4;
-    memcpy(out + h, payload, n);
-    send_all(fd, out, h + n);
-}
-
-static long seq_of(const unsigned char *p, size_t n) {
-    const unsigned char *s = memmem(p, n, "\"seq\":", 6);
-    if (!s) return -1;
-    return strtol((const char *)s + 6, NULL, 10);
-}
 
 /* The string value of KEY ("\"key\":\""), copied into out; 0 if absent or too long. */
 static int str_of(const unsigned char *p, size_t n, const char *key, char *out, size_t size) {
@@ -232,19 +190,9 @@ static int on_bytes(Viewer *v, uint32_t i) {
         hello(v, i);
         pos = end + 4 - v->buf;
     }
-    while (v->len - pos >= 2) {
+    size_t start, len;
+    while (whole_frame(v->buf + pos, v->len - pos, &start, &len)) {
         unsigned char *b = v->buf + pos;
-        size_t len = b[1] & 0x7f, start = 2;
-        if (len == 126) {
-            if (v->len - pos < 4) break;
-            len = (b[2] << 8) | b[3]; start = 4;
-        } else if (len == 127) {
-            if (v->len - pos < 10) break;
-            len = 0;
-            for (int k = 2; k < 10; k++) len = (len << 8) | b[k];
-            start = 10;
-        }
-        if (v->len - pos < start + len) break;
         int opcode = b[0] & 0x0f;
         if (opcode == 1) on_text(v, b + start, len);
         else if (opcode == 9) send_frame(v->fd, 0xA, b + start, len);

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsclient.h"
+
 typedef struct { long seq; double t; } Upd;
 typedef struct { char cid[24]; double t; } Rev;
 
@@ -38,51 +40,6 @@ typedef struct {
     Upd *u; size_t nu, cu;
     Rev *r; size_t nr, cr;
 } Viewer;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return p;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    p = realloc(p, c * size);
-    if (!p) { perror("realloc"); exit(2); }
-    *cap = c;
-    return p;
-}
-
-static void send_all(int fd, const void *data, size_t n) {
-    const char *p = data;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) { if (errno == EAGAIN || errno == EINTR) continue; return; }
-        p += k; n -= (size_t)k;
-    }
-}
-
-/* A client frame: FIN + opcode, masked with the all-zero key (the payload goes as is). */
-static void send_frame(int fd, int opcode, const unsigned char *payload, size_t n) {
-    unsigned char head[14];
-    size_t h = 0;
-    head[h++] = 0x80 | opcode;
-    if (n < 126) head[h++] = 0x80 | n;
-    else { head[h++] = 0x80 | 126; head[h++] = n >> 8; head[h++] = n & 0xff; }
-    memset(head + h, 0, 4); h += 4;
-    unsigned char out[16 + 256];
-    if (n > 256) return;  /* only hello and pongs go out, both short */
-    memcpy(out, head, h); memcpy(out + h, payload, n);
-    send_all(fd, out, h + n);
-}
-
-static long seq_of(const unsigned char *p, size_t n) {
-    const unsigned char *s = memmem(p, n, "\"seq\":", 6);
-    if (!s) return -1;
-    return strtol((const char *)s + 6, NULL, 10);
-}
 
 static const char HELLO[] = "{\"type\":\"hello\",\"protocol\":1,\"client\":\"bench\"}";
 
@@ -118,19 +75,9 @@ static int on_bytes(Viewer *v, double t) {
         send_frame(v->fd, 1, (const unsigned char *)HELLO, sizeof HELLO - 1);
         pos = end + 4 - v->buf;
     }
-    while (v->len - pos >= 2) {
+    size_t start, len;
+    while (whole_frame(v->buf + pos, v->len - pos, &start, &len)) {
         unsigned char *b = v->buf + pos;
-        size_t len = b[1] & 0x7f, start = 2;
-        if (len == 126) {
-            if (v->len - pos < 4) break;
-            len = (b[2] << 8) | b[3]; start = 4;
-        } else if (len == 127) {
-            if (v->len - pos < 10) break;
-            len = 0;
-            for (int i = 2; i < 10; i++) len = (len << 8) | b[i];
-            start = 10;
-        }
-        if (v->len - pos < start + len) break;
         int opcode = b[0] & 0x0f;
         if (opcode == 1) on_text(v, b + start, len, t);
         else if (opcode == 9) send_frame(v->fd, 0xA, b + start, len);
