@@ -92,8 +92,15 @@ class _Process:
             finally:
                 os._exit(code)
         self.fd = os.pidfd_open(self.pid)  # readable once it has died
-        self.up = -1  # a standby's: readable once it has recovered and follows the log
+        # A standby's pipes: ``go`` (written: serve now), ``up`` (read: it has recovered).
+        self.go = self.up = -1
         self.ready = False
+
+    def close_pipes(self) -> None:
+        for fd in (self.go, self.up):
+            if fd >= 0:
+                os.close(fd)
+        self.go = self.up = -1
 
     def reap(self) -> int:
         """Wait for it to end; its wait status."""
@@ -123,7 +130,6 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
     ready_r, ready_w = os.pipe()  # a byte from each server process once it serves
     server: _Process | None = None
     spare: _Process | None = None  # the standby
-    go = -1  # the standby's pipe: a byte, and it serves
     spare_failed = 0
 
     def serving() -> None:
@@ -141,10 +147,12 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
     signal.signal(signal.SIGTERM, forward)
     server = _Process(lambda: serve(sock, serving), parent)
     while True:
-        waiting = [server.fd, ready_r] + ([spare.fd] + ([] if spare.ready else [spare.up]) if spare is not None else [])
+        waiting = [server.fd, ready_r] + ([spare.fd] + ([spare.up] if spare.up >= 0 else []) if spare is not None else [])
         readable, _, _ = select.select(waiting, [], [])
         if spare is not None and spare.up in readable:
-            spare.ready = bool(os.read(spare.up, 1))
+            spare.ready = bool(os.read(spare.up, 1))  # b"": it died first (reaped below)
+            os.close(spare.up)
+            spare.up = -1
         if ready_r in readable:
             os.read(ready_r, 64)
             if standby is not None and spare is None and not stopping and spare_failed < GIVE_UP[0]:
@@ -157,11 +165,11 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
                     return standby(sock, _Told(go_r, up_w), serving)
 
                 spare = _Process(run_standby, parent, STANDBY_NAME)
-                spare.up = up_r
+                spare.go, spare.up = go, up_r
                 os.close(go_r)
                 os.close(up_w)
         if spare is not None and spare.fd in readable:
-            _retire(spare, go)  # died before it was needed: another, unless it keeps dying
+            _retire(spare)  # died before it was needed: another, unless it keeps dying
             spare_failed = spare_failed + 1 if time.monotonic() - spare.born <= GIVE_UP[1] else 0
             spare = None
             if not stopping and spare_failed < GIVE_UP[0]:
@@ -171,24 +179,23 @@ def supervise(serve: Serve, sock: socket.socket, standby: Standby | None = None)
         status = server.reap()
         if os.WIFEXITED(status) or stopping:
             if spare is not None:
-                _retire(spare, go, kill=True)
+                _retire(spare, kill=True)
             return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
         name = signal.Signals(os.WTERMSIG(status)).name
         quick = quick + 1 if time.monotonic() - server.born <= GIVE_UP[1] else 0
         if quick >= GIVE_UP[0]:
             if spare is not None:
-                _retire(spare, go, kill=True)
+                _retire(spare, kill=True)
             print(f"error: the server process died {quick} times in a row as it started ({name}); not starting it again", flush=True)
             return 1
         if spare is not None and not spare.ready:
             # Still recovering (from the whole log, say): a new process may have a checkpoint.
-            _retire(spare, go, kill=True)
+            _retire(spare, kill=True)
             spare = None
         if spare is not None:
             print(f"the server process was killed ({name}); the standby serves in its place", flush=True)
-            os.write(go, b"!")
-            os.close(go)
-            os.close(spare.up)
+            os.write(spare.go, b"!")
+            spare.close_pipes()
             server, spare = spare, None
             server.born = time.monotonic()
         else:
@@ -209,13 +216,12 @@ def serving_process(watchdog: int) -> int | None:
     return None
 
 
-def _retire(spare: _Process, go: int, kill: bool = False) -> None:
+def _retire(spare: _Process, kill: bool = False) -> None:
     """A standby that will not serve: (killed and) reaped, its pipes closed."""
     if kill:
         spare.kill()
     spare.reap()
-    os.close(go)
-    os.close(spare.up)
+    spare.close_pipes()
 
 
 class _Told:
