@@ -1,12 +1,14 @@
 """Run the live server for a benchmark: `python bench/serve_bench.py CONTEST DB [--port P] [--uvloop]`.
 
 Prints 'ready PORT' once it listens on 127.0.0.1 (an ephemeral port unless --port), then
-serves until killed. The per-connection rate limit is the server's default.
+serves until killed. The per-connection rate limit is the server's default. BENCH_RELAY=1 in
+the environment hands the scoreboards to the relay process (judging/relay.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -19,7 +21,11 @@ async def main(contest_path: str, db: str, port: int) -> None:
     from judging.store import Store
 
     contest = load_contest(contest_path)
-    server = JudgingServer(contest, Store(db), contest_digest_text(contest_path))
+    from judging.server import Limits
+
+    # BENCH_RELAY=1: the scoreboards held by the relay process (judging/relay.py).
+    limits = Limits(relay=os.environ.get("BENCH_RELAY") == "1")
+    server = JudgingServer(contest, Store(db), contest_digest_text(contest_path), limits)
     port = await server.start("127.0.0.1", port)
     print(f"ready {port} {time.monotonic() - T0:.4f} {T0:.6f}", flush=True)
     await asyncio.Event().wait()

@@ -62,14 +62,15 @@ class AudienceLane:
     def reset(self) -> None:
         self.first, self.changed = 0, set()
 
-    def take(self, state: LiveState, epoch: str, viewers: list[Peer]) -> list[tuple[Peer, bytes]]:
-        """What each viewer is to be sent now, from the committed ``state``; the lane is
-        then empty."""
+    def take(self, state: LiveState, epoch: str, viewers: list[Peer]) -> tuple[tuple[int, int, bytes] | None, list[tuple[Peer, bytes]]]:
+        """The flush due now, from the committed ``state``: (first seq, last seq, the last
+        event's framed update), and what each of these viewers is to be sent of it; the lane
+        is then empty."""
         first, last, changed = self.first, state.seq, self.changed
         self.reset()
         self.sent_at = time.monotonic()
         if not first or last < first:
-            return []
+            return None, []
         patch = patch_for("viewer", state, changed)
         tail = fanout.update_frame(epoch, last, patch)
         shared = fanout.empty_updates(epoch, first, last) + tail
@@ -81,4 +82,4 @@ class AudienceLane:
                 out.append((peer, fanout.empty_updates(epoch, peer.seq + 1, last) + tail))
             else:
                 out.append((peer, shared))
-        return out
+        return (first, last, tail), out

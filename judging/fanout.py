@@ -23,13 +23,17 @@ def dumps(obj: Any) -> str:
 
 def frame(text: str) -> bytes:
     """One complete text frame as a server sends it (RFC 6455 section 5.2)."""
-    data = text.encode("utf-8")
-    n = len(data)
+    return control_frame(0x1, text.encode("utf-8"))
+
+
+def control_frame(opcode: int, data: bytes) -> bytes:
+    """One complete, unmasked frame of this opcode (text 0x1, pong 0xA, ...)."""
+    n, first = len(data), 0x80 | opcode
     if n < 126:
-        return bytes((0x81, n)) + data
+        return bytes((first, n)) + data
     if n < 1 << 16:
-        return struct.pack("!BBH", 0x81, 126, n) + data
-    return struct.pack("!BBQ", 0x81, 127, n) + data
+        return struct.pack("!BBH", first, 126, n) + data
+    return struct.pack("!BBQ", first, 127, n) + data
 
 
 def update_frame(epoch: str, seq: int, patch: dict[str, Any], merge: dict[str, Any] | None = None) -> bytes:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from judging import fanout, recovery
+from judging import fanout, recovery, relay
 from judging.audience import AudienceLane
 from judging import protocol as p
 from judging.live import LiveState
@@ -60,6 +61,7 @@ class Limits:
     checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
     audience_interval: float = 0.1  # seconds between two paced updates to the scoreboards
     staff_quiet: float = 1.0  # seconds a judge's or console's empty updates may be held back
+    relay: bool = False  # the scoreboards' connections held by a relay process (judging/relay.py)
 
 
 @dataclass
@@ -132,6 +134,7 @@ class Sequencer(ABC):
         self._lane_hurry = False  # write the rest of it without pausing
         self._held_timer: asyncio.TimerHandle | None = None  # pending while updates are held
         self._held_due = False  # the staff's held updates are to go at the next pause
+        self._relay: socket.socket | None = None  # to the audience's relay (judging/relay.py)
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -225,7 +228,9 @@ class Sequencer(ABC):
         # so no acknowledgement is held up. Anything else in slices: an open is followed at
         # once by the judges' first cards.
         self._lane_hurry = "reveal" in self._lane.changed
-        plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
+        span, plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
+        if span is not None and self._relay is not None:
+            self._to_relay(relay.flush_message(*span[:2], self.epoch, span[2]))
         if plan:
             self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
 
@@ -324,6 +329,7 @@ class Sequencer(ABC):
             mine = b"".join(peer.out)
             peer.out.clear()
             data = updates.get((peer.who.role, peer.who.judge), b"")
+            joined = peer.fresh and peer.who.role == "viewer" and self._relay is not None
             if peer.fresh:
                 # It had its snapshot in this batch: the snapshot first, then what came after it.
                 peer.fresh = False
@@ -336,6 +342,33 @@ class Sequencer(ABC):
                 data += mine  # updates first: an ack or done finds the state already changed
             if data:
                 self._write(peer, data)
+            if joined and not peer.gone:
+                self._handoff(peer)
+
+    def _handoff(self, peer: Peer) -> None:
+        """A scoreboard that has its view goes to the relay, if all of it is on its way."""
+        transport = peer.ws.transport
+        if transport.get_write_buffer_size():
+            return  # its snapshot is still going out: this process keeps it
+        if not self._to_relay(b"V%d" % peer.seq, transport.get_extra_info("socket").fileno()):
+            return
+        # The relay holds the socket now: this process lets go of its descriptor, unread.
+        peer.gone = True
+        self.peers.discard(peer)
+        transport.abort()
+
+    def _to_relay(self, message: bytes, fd: int | None = None) -> bool:
+        """Send the relay a message; a relay that cannot take it (stuck, or gone) is let go,
+        and its viewers, cut off, reconnect to this process."""
+        assert self._relay is not None
+        try:
+            socket.send_fds(self._relay, [message], [fd] if fd is not None else [])
+            return True
+        except OSError:
+            log.warning("the audience's relay stopped taking updates; the scoreboards are served here")
+            self._relay.close()
+            self._relay = None
+            return False
 
     def _flush_staff(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         """The batch's updates for the staff that were not answered in it (already sent

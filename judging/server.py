@@ -17,6 +17,8 @@ import logging
 import secrets
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -92,6 +94,8 @@ class JudgingServer(Sequencer):
         # set apart from the cycle collector, a full collection during the contest walks only
         # what came since. Walking it all cost the hall 16 to 58 ms at a time (docs/benchmarks.md).
         gc.freeze()
+        if self.limits.relay:
+            self._start_relay()
         self._server = await serve(
             self._handle,
             **({"sock": sock} if sock is not None else {"host": host, "port": port}),
@@ -109,7 +113,17 @@ class JudgingServer(Sequencer):
         )
         return self._server.sockets[0].getsockname()[1]
 
+    def _start_relay(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._relay_process = subprocess.Popen([sys.executable, "-m", "judging.relay", str(theirs.fileno())], pass_fds=[theirs.fileno()])
+        theirs.close()
+        mine.setblocking(False)
+        self._relay = mine
+
     async def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()  # the relay lets its viewers go and ends
+            await asyncio.get_running_loop().run_in_executor(None, self._relay_process.wait)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -111,3 +111,42 @@ async def test_a_judge_who_waits_gets_the_held_updates_after_staff_quiet(make_li
     ack = await e1.wait_ack(await e1.submit("heat", "C1", {"total": "80"}), WAIT)
     await e2.wait_for(lambda: e2.seq == ack.seq)
     assert e2.snapshots == snapshots
+
+
+async def test_the_relay_holds_the_scoreboards_and_they_miss_nothing(make_live, tmp_path):
+    # Scoreboards welcomed by the server, then held by the relay process (judging/relay.py):
+    # every update reaches them in order, and the server keeps no connection of theirs.
+    live = await make_live(single_round(tmp_path), limits=Limits(relay=True, audience_interval=0.05))
+    ctl, judges = await live.control(), await all_judges(live)
+    viewers = [await live.viewer() for _ in range(3)]
+    raw = await live.raw()
+    frames: list[dict] = []
+    task = asyncio.create_task(reader(raw, frames))
+    try:
+        await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
+        opened = await ctl.control("open", contestants=["C1"])
+        acks = await score(live, judges, "heat", "C1", MARKS)
+        revealed = await ctl.control("reveal", contestants=["C1"])
+        for v in viewers:
+            await v.wait_for(lambda v=v: v.seq == revealed.seq)
+            assert v.snapshots == 1 and v.state["reveal"]["score"] == "75.50"
+        await until(lambda: frames and frames[-1]["seq"] == revealed.seq)
+        seqs = [f["seq"] for f in frames]
+        assert seqs == list(range(seqs[0], revealed.seq + 1)) and seqs[0] <= opened.seq
+        assert max(a.seq for a in acks.values()) < revealed.seq
+        # A ping is answered by the relay (the client library's keepalive relies on it).
+        async with asyncio.timeout(WAIT):
+            await (await raw.ping())
+    finally:
+        task.cancel()
+
+
+async def test_when_the_relay_dies_its_scoreboards_come_back_to_the_server(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path), limits=Limits(relay=True, audience_interval=0.05))
+    ctl, viewer = await live.control(), await live.viewer()
+    await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
+    live.server._relay_process.kill()
+    await asyncio.to_thread(live.server._relay_process.wait)
+    opened = await ctl.control("open", contestants=["C1"])  # the server notices as it sends
+    await viewer.wait_for(lambda: viewer.seq == opened.seq and viewer.state["status"]["C1"]["status"] == "open", WAIT)
+    assert [q for q in live.server.peers if q.who.role == "viewer"]  # served here now
