@@ -26,6 +26,7 @@ import sys
 from judging import fanout
 
 SPAN = struct.Struct("!QQB")  # first, last, length of the epoch
+MAX_MESSAGE = 1 << 22  # bytes of one message from the server at most (a flush's update)
 BUDGET = 256 * 4096  # bytes a viewer may have unsent before it is cut off (Limits.queue's)
 
 
@@ -100,18 +101,21 @@ class Relay:
         self.channel = channel
         self.viewers: set[Viewer] = set()
         self.done = asyncio.get_running_loop().create_future()
+        self.buf = bytearray(MAX_MESSAGE)  # read into, not allocated per message
 
     def on_channel(self) -> None:
         while True:
             try:
-                msg, fds, _, _ = socket.recv_fds(self.channel, 1 << 22, 64)
+                n, ancillary, flags, _ = self.channel.recvmsg_into([self.buf], socket.CMSG_SPACE(4))
             except BlockingIOError:
                 return
             except OSError:
-                msg, fds = b"", []
-            if not msg:
-                self.stop()
+                n, ancillary, flags = 0, [], 0
+            fds = [int.from_bytes(data[i : i + 4], sys.byteorder) for _, _, data in ancillary for i in range(0, len(data) - 3, 4)]
+            if not n or flags & socket.MSG_TRUNC:
+                self.stop()  # the server is gone (or spoke past what this reads): viewers reconnect
                 return
+            msg = bytes(self.buf[:n])
             if msg[:1] == b"V":
                 for fd in fds:
                     self.take(socket.socket(fileno=fd), int(msg[1:]))
@@ -148,6 +152,7 @@ async def serve(fd: int) -> None:
     channel.setblocking(False)
     relay = Relay(channel)
     asyncio.get_running_loop().add_reader(channel, relay.on_channel)
+    channel.send(b"R")  # ready: the server hands viewers over from now on
     await relay.done
 
 

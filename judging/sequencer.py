@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections import deque
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from judging.views import merge_for, patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
+RELAY_BACKLOG = 1000  # flushes queued for a relay that takes none before it is let go
 LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 
 
@@ -135,6 +137,8 @@ class Sequencer(ABC):
         self._held_timer: asyncio.TimerHandle | None = None  # pending while updates are held
         self._held_due = False  # the staff's held updates are to go at the next pause
         self._relay: socket.socket | None = None  # to the audience's relay (judging/relay.py)
+        self._relay_queue: deque[bytes] = deque()  # flushes the relay has not taken yet
+        self._relay_waiting = False  # for the channel to take more
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -358,17 +362,54 @@ class Sequencer(ABC):
         transport.abort()
 
     def _to_relay(self, message: bytes, fd: int | None = None) -> bool:
-        """Send the relay a message; a relay that cannot take it (stuck, or gone) is let go,
-        and its viewers, cut off, reconnect to this process."""
+        """Send the relay a message. A viewer (``fd``) goes only if it can go at once; a
+        flush waits its turn in a queue. A relay that is gone, or stuck with a backlog, is let
+        go: its viewers, cut off, reconnect to this process."""
         assert self._relay is not None
-        try:
-            socket.send_fds(self._relay, [message], [fd] if fd is not None else [])
-            return True
-        except OSError:
-            log.warning("the audience's relay stopped taking updates; the scoreboards are served here")
-            self._relay.close()
-            self._relay = None
+        if fd is None:
+            self._relay_queue.append(message)
+            self._drain_relay()
+            return self._relay is not None
+        if self._relay_queue:
             return False
+        try:
+            socket.send_fds(self._relay, [message], [fd])
+            return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            self._relay_gone()
+            return False
+
+    def _drain_relay(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._relay is not None and self._relay_queue:
+            try:
+                self._relay.send(self._relay_queue[0])
+            except BlockingIOError:
+                if len(self._relay_queue) > RELAY_BACKLOG:
+                    self._relay_gone()
+                elif not self._relay_waiting:
+                    loop.add_writer(self._relay, self._drain_relay)
+                    self._relay_waiting = True
+                return
+            except OSError:
+                self._relay_gone()
+                return
+            self._relay_queue.popleft()
+        if self._relay is not None and self._relay_waiting:
+            loop.remove_writer(self._relay)
+            self._relay_waiting = False
+
+    def _relay_gone(self) -> None:
+        log.warning("the audience's relay stopped taking updates; the scoreboards are served here")
+        assert self._relay is not None
+        if self._relay_waiting:
+            asyncio.get_running_loop().remove_writer(self._relay)
+            self._relay_waiting = False
+        self._relay.close()
+        self._relay = None
+        self._relay_queue.clear()
 
     def _flush_staff(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         """The batch's updates for the staff that were not answered in it (already sent
