@@ -130,15 +130,25 @@ class Proc:
             raise RuntimeError(f"did not start: {line!r}")
         self.port = int(m.group(1))
 
+    def pids(self) -> list[int]:
+        """The process and its children (the server's relay: judging/relay.py)."""
+        children = Path(f"/proc/{self.p.pid}/task/{self.p.pid}/children").read_text().split()
+        return [self.p.pid, *map(int, children)]
+
     def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        total = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         if self.p.poll() is None:
