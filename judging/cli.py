@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--tls-cert", help="certificate (PEM) for wss://")
     p.add_argument("--tls-key", help="private key (PEM) for wss://")
+    p.add_argument("--relay", action="store_true", help="hold the scoreboards' connections in a process of their own (Linux): for halls with hundreds of screens")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("tokens", help="issue judges' and the control console's tokens")

@@ -19,6 +19,7 @@ server to get it: its connection is closed with 1012 (service restart), and it r
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import struct
 import sys
@@ -157,4 +158,7 @@ async def serve(fd: int) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl+C reaches the whole process group: the server stops this process (its channel
+    # closes) once it has stopped itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     asyncio.run(serve(int(sys.argv[1])))

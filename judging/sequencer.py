@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 from collections import deque
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,8 @@ from judging.views import merge_for, patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
+# Handing a socket to another process (SCM_RIGHTS on a SOCK_SEQPACKET pair) is Linux's.
+RELAY_AVAILABLE = sys.platform.startswith("linux") and hasattr(socket, "send_fds")
 RELAY_BACKLOG = 1000  # flushes queued for a relay that takes none before it is let go
 LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 
@@ -63,7 +66,7 @@ class Limits:
     checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
     audience_interval: float = 0.1  # seconds between two paced updates to the scoreboards
     staff_quiet: float = 1.0  # seconds a judge's or console's empty updates may be held back
-    relay: bool = False  # the scoreboards' connections held by a relay process (judging/relay.py)
+    relay: bool = False  # the scoreboards' connections held by a relay process (judging/relay.py; Linux)
 
 
 @dataclass

@@ -69,7 +69,8 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     """Serve the contest as ``loaded`` (contest, digest text) until Ctrl+C or SIGTERM; on
     ``sock`` when given (the watchdog's), else on --host and --port. ``serving()`` is called
     once it serves; ``follower`` (a standby's) holds the state and the store already."""
-    from judging.server import JudgingServer, tls_context
+    from judging.server import JudgingServer, Limits, tls_context
+    from judging.sequencer import RELAY_AVAILABLE
 
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
@@ -82,7 +83,7 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     contest, digest = loaded
     db_path = _db(args)
     store = follower.store if follower is not None else Store(db_path)
-    server = JudgingServer(contest, store, digest, follower=follower)
+    server = JudgingServer(contest, store, digest, Limits(relay=args.relay and RELAY_AVAILABLE), follower=follower)
     store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     bound = await server.start(args.host, args.port, tls, sock)

@@ -165,3 +165,26 @@ async def test_a_killed_standby_is_replaced_and_the_server_goes_on(tmp_path):
         proc.terminate()
         out, _ = await finish(proc)
     assert proc.returncode == 0 and "the server process was killed" not in out
+
+
+async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly(tmp_path):
+    proc = await serve(tmp_path, "--port", "0", "--relay")
+    try:
+        said = await line(proc)
+        url = said.split("serving on ", 1)[1].split()[0]
+        viewer = Client(url, None, backoff=(0.02, 0.2))
+        try:
+            await viewer.start(WAIT)
+            server = serving_process(proc)
+            children = [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
+            # (a checkpoint being written is a child too, for a moment)
+            relays = [pid for pid in children if b"judging.relay" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            assert len(relays) == 1
+        finally:
+            await viewer.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl+C: the relay hears it too
+        out, err = await finish(proc)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert out.count("server stopped; every acknowledged mark is in") == 1, out
+    assert not Path(f"/proc/{relays[0]}").exists() or "State:\tZ" in Path(f"/proc/{relays[0]}/status").read_text()
