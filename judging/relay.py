@@ -25,6 +25,7 @@ import struct
 import sys
 
 from judging import fanout
+from judging.watchdog import set_name
 
 SPAN = struct.Struct("!QQB")  # first, last, length of the epoch
 MAX_MESSAGE = 1 << 22  # bytes of one message from the server at most (a flush's update)
@@ -161,4 +162,5 @@ if __name__ == "__main__":
     # Ctrl+C reaches the whole process group: the server stops this process (its channel
     # closes) once it has stopped itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_name(b"judging-relay")
     asyncio.run(serve(int(sys.argv[1])))

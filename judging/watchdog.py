@@ -87,7 +87,7 @@ class _Process:
         if self.pid == 0:
             code = 1
             try:  # whatever happens, the child never returns into the watchdog's code
-                _name(name)
+                set_name(name)
                 code = _child(run, parent)
             finally:
                 os._exit(code)
@@ -240,11 +240,12 @@ class _Told:
             return False
         if not os.read(self.go, 1):
             os._exit(1)  # the watchdog is gone (PR_SET_PDEATHSIG kills us anyway)
-        _name(SERVING_NAME)
+        set_name(SERVING_NAME)
         return True
 
 
-def _name(name: bytes) -> None:
+def set_name(name: bytes) -> None:
+    """This process's name in ps and top (/proc/PID/comm), where Linux lets it be set."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
     except (OSError, AttributeError):

@@ -178,7 +178,7 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
             server = serving_process(proc)
             children = [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
             # (a checkpoint being written is a child too, for a moment)
-            relays = [pid for pid in children if b"judging.relay" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            relays = [pid for pid in children if Path(f"/proc/{pid}/comm").read_bytes().strip() == b"judging-relay"]
             assert len(relays) == 1
         finally:
             await viewer.close()
