@@ -25,6 +25,7 @@ import struct
 import sys
 
 from judging import fanout
+from judging.protocol import MAX_FRAME
 from judging.watchdog import set_name
 
 SPAN = struct.Struct("!QQB")  # first, last, length of the epoch
@@ -76,6 +77,12 @@ class Viewer(asyncio.Protocol):
                 if len(self.buf) < 10:
                     return
                 n, head = int.from_bytes(self.buf[2:10], "big"), 10
+            if n > MAX_FRAME:  # nothing a scoreboard says is this long: as the server would, close
+                self.write(_close_frame(1009))
+                if self.transport is not None:
+                    self.transport.close()
+                self.buf.clear()
+                return
             masked = self.buf[1] & 0x80
             end = head + (4 if masked else 0) + n
             if len(self.buf) < end:
@@ -129,7 +136,8 @@ class Relay:
     def take(self, sock: socket.socket, seq: int) -> None:
         viewer = Viewer(self, seq)
         self.viewers.add(viewer)  # now: the next flush must reach it, made or not
-        asyncio.ensure_future(asyncio.get_running_loop().connect_accepted_socket(lambda: viewer, sock))
+        made = asyncio.ensure_future(asyncio.get_running_loop().connect_accepted_socket(lambda: viewer, sock))
+        made.add_done_callback(lambda f: f.cancelled() or f.exception() is None or self.viewers.discard(viewer))
 
     def flush(self, first: int, last: int, epoch: str, tail: bytes) -> None:
         """As AudienceLane.take does: an empty update for each event a viewer has not had

@@ -150,3 +150,20 @@ async def test_when_the_relay_dies_its_scoreboards_come_back_to_the_server(make_
     opened = await ctl.control("open", contestants=["C1"])  # the server notices as it sends
     await viewer.wait_for(lambda: viewer.seq == opened.seq and viewer.state["status"]["C1"]["status"] == "open", WAIT)
     assert [q for q in live.server.peers if q.who.role == "viewer"]  # served here now
+
+
+async def test_the_relay_answers_pings_and_closes_on_anything_else(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path), limits=Limits(relay=True))
+    raw = await live.raw()
+    await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
+    async with asyncio.timeout(WAIT):
+        await (await raw.ping(b"still there?"))  # answered by the relay: the connection is its
+        await raw.send(json.dumps({"type": "snapshot_request"}))
+        await raw.wait_closed()
+    assert raw.close_code == 1012  # come back to the server for that
+    big = await live.raw()
+    await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
+    async with asyncio.timeout(WAIT):
+        await big.send("x" * (70 * 1024))
+        await big.wait_closed()
+    assert big.close_code == 1009
