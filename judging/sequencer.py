@@ -44,7 +44,7 @@ from judging.rules.model import Contest
 from judging.recovery import StartupError, recover
 from judging.resume import RecentChanges
 from judging.store import Store, now
-from judging.views import merge_for, patch_for
+from judging.views import judge_scope, merge_for, patch_for
 
 log = logging.getLogger("judging.server")
 
@@ -311,22 +311,32 @@ class Sequencer(ABC):
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = fanout.empty_updates(self.epoch, first, last)
         out: dict[tuple[str, str], bytes] = {}
+        shared: dict[Any, bytes | None] = {}
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
             if key in keys and peer.ready and key not in out:
-                update = self._update(peer, batch.changed, last, hold)
+                update = self._update(peer, batch.changed, last, hold, shared)
                 if update is not None:
                     out[key] = empty + update
         return out
 
-    def _update(self, peer: Peer, changed: set[str], seq: int, hold: bool = False) -> bytes | None:
+    def _update(self, peer: Peer, changed: set[str], seq: int, hold: bool = False, shared: dict | None = None) -> bytes | None:
         """The update at ``seq`` of ``peer``'s view for these changed sections (an empty one if
-        it sees none of them; with ``hold``, None instead)."""
+        it sees none of them; with ``hold``, None instead). ``shared``: frames already made
+        for this batch, by what decides them: judges of one scope whose cards did not change
+        get the same bytes (forty judges, one status section, one encoding)."""
         role, jid = peer.who.role, peer.who.judge
-        patch, merge = patch_for(role, self.state, changed, jid), merge_for(role, self.state, changed, jid)
-        if hold and not patch and not merge:
-            return None
-        return fanout.update_frame(self.epoch, seq, patch, merge)
+        merge = merge_for(role, self.state, changed, jid)
+        key = None
+        if shared is not None and not merge:
+            key = (role, judge_scope(self.state, jid) if role == "judge" else jid)
+            if key in shared:
+                return shared[key]
+        patch = patch_for(role, self.state, changed, jid)
+        update = None if hold and not patch and not merge else fanout.update_frame(self.epoch, seq, patch, merge)
+        if key is not None:
+            shared[key] = update
+        return update
 
     def _flush(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         first = batch.events[0]["seq"] if batch.events else 0

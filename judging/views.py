@@ -241,15 +241,10 @@ def control_snapshot(state: LiveState) -> dict[str, Any]:
     return out
 
 
-def judge_scope(state: LiveState, jid: str) -> set[str]:
-    """Contestants this judge may ever score in the current round."""
-    judge = state.contest.judge(jid)
-    rnd = state.contest.round(state.round)
-    out = set()
-    for c in state.contest.contestants:
-        if judge.panel in rnd.panels and (not judge.categories or c.category in judge.categories) and not state.contest.is_recused(jid, c.id):  # type: ignore[union-attr]
-            out.add(c.id)
-    return out
+def judge_scope(state: LiveState, jid: str) -> frozenset[str]:
+    """Contestants this judge may ever score in the current round. Judges with the same scope
+    see the same sections but their cards (the sequencer frames those once)."""
+    return state.contest.scope(jid, state.round)
 
 
 def judge_section(state: LiveState, jid: str, name: str) -> Any:

@@ -217,6 +217,7 @@ class Contest:
         # changes, so neither do the answers.
         object.__setattr__(self, "_scorers", {})
         object.__setattr__(self, "_plans", {})
+        object.__setattr__(self, "_scopes", {})
 
     def judge(self, jid: str) -> Judge | None:
         return self._judges.get(jid)  # type: ignore[attr-defined]
@@ -267,6 +268,19 @@ class Contest:
         if found is None:
             judges = tuple(self.judges_for(rnd, contestant))
             found = self._scorers[key] = (judges, frozenset(j.id for j in judges))  # type: ignore[attr-defined]
+        return found
+
+    def scope(self, jid: str, rid: str) -> frozenset[str]:
+        """The contestants judge ``jid`` may ever score in round ``rid`` (their panel scores
+        it, their categories, no recusal); worked out once, like ``scorers``."""
+        found = self._scopes.get((jid, rid))  # type: ignore[attr-defined]
+        if found is None:
+            judge, rnd = self._judges[jid], self._rounds[rid]  # type: ignore[attr-defined]
+            found = self._scopes[(jid, rid)] = frozenset(  # type: ignore[attr-defined]
+                c.id
+                for c in self.contestants
+                if judge.panel in rnd.panels and (not judge.categories or c.category in judge.categories) and not self.is_recused(jid, c.id)
+            )
         return found
 
     def plan(self, rnd: Round, contestant: Contestant) -> tuple[tuple, ...]:
