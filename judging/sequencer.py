@@ -182,9 +182,13 @@ class Sequencer(ABC):
                         done.set_result(None)
                 self._flush(batch, updates)
                 if batch.events:
+                    self._lane.hold(batch.events[0]["seq"], batch.changed)
+                    # What the hall waits for (a reveal) goes before the staff's views are
+                    # framed: the host sees it a moment later, the projector sooner. (Not
+                    # the staff's held updates: those wait until this batch is theirs too.)
+                    self._pace()
                     others = {(q.who.role, q.who.judge) for q in self.staff} - asking
                     self._flush_staff(batch, self._coalesce(batch, others, hold=True))
-                    self._lane.hold(batch.events[0]["seq"], batch.changed)
                 self._between()
             self._between()
             await self._checkpoint()
