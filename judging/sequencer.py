@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import sys
-from collections import deque
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,12 +33,13 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from judging import fanout, recovery, relay
+from judging import fanout, recovery
 from judging.audience import AudienceLane
 from judging import protocol as p
 from judging.live import LiveState
 from judging.rules.model import Contest
 from judging.recovery import StartupError, recover
+from judging.relay_link import RelayLink
 from judging.resume import RecentChanges
 from judging.store import Store, now
 from judging.views import judge_scope, merge_for, patch_for
@@ -49,9 +47,6 @@ from judging.views import judge_scope, merge_for, patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
-# Handing a socket to another process (SCM_RIGHTS on a SOCK_SEQPACKET pair) is Linux's.
-RELAY_AVAILABLE = sys.platform.startswith("linux") and hasattr(socket, "send_fds")
-RELAY_BACKLOG = 1000  # flushes queued for a relay that takes none before it is let go
 LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 
 
@@ -139,9 +134,7 @@ class Sequencer(ABC):
         self._lane_hurry = False  # write the rest of it without pausing
         self._held_timer: asyncio.TimerHandle | None = None  # pending while updates are held
         self._held_due = False  # the staff's held updates are to go at the next pause
-        self._relay: socket.socket | None = None  # to the audience's relay (judging/relay.py)
-        self._relay_queue: deque[bytes] = deque()  # flushes the relay has not taken yet
-        self._relay_waiting = False  # for the channel to take more
+        self._relay = RelayLink()  # the audience's relay, if started (judging/relay.py)
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
         self._inbox.append((kind, peer, item))
@@ -240,8 +233,8 @@ class Sequencer(ABC):
         # once by the judges' first cards.
         self._lane_hurry = "reveal" in self._lane.changed
         span, plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
-        if span is not None and self._relay is not None:
-            self._to_relay(relay.flush_message(*span[:2], self.epoch, span[2]))
+        if span is not None and self._relay.up:
+            self._relay.flush(span[0], span[1], self.epoch, span[2])
         if plan:
             self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
 
@@ -350,7 +343,7 @@ class Sequencer(ABC):
             mine = b"".join(peer.out)
             peer.out.clear()
             data = updates.get((peer.who.role, peer.who.judge), b"")
-            joined = peer.fresh and peer.who.role == "viewer" and self._relay is not None
+            joined = peer.fresh and peer.who.role == "viewer" and self._relay.up
             if peer.fresh:
                 # It had its snapshot in this batch: the snapshot first, then what came after it.
                 peer.fresh = False
@@ -371,62 +364,12 @@ class Sequencer(ABC):
         transport = peer.ws.transport
         if transport.get_write_buffer_size():
             return  # its snapshot is still going out: this process keeps it
-        if not self._to_relay(b"V%d" % peer.seq, transport.get_extra_info("socket").fileno()):
+        if not self._relay.hand(peer.seq, transport.get_extra_info("socket").fileno()):
             return
         # The relay holds the socket now: this process lets go of its descriptor, unread.
         peer.gone = True
         self.peers.discard(peer)
         transport.abort()
-
-    def _to_relay(self, message: bytes, fd: int | None = None) -> bool:
-        """Send the relay a message. A viewer (``fd``) goes only if it can go at once; a
-        flush waits its turn in a queue. A relay that is gone, or stuck with a backlog, is let
-        go: its viewers, cut off, reconnect to this process."""
-        assert self._relay is not None
-        if fd is None:
-            self._relay_queue.append(message)
-            self._drain_relay()
-            return self._relay is not None
-        if self._relay_queue:
-            return False
-        try:
-            socket.send_fds(self._relay, [message], [fd])
-            return True
-        except BlockingIOError:
-            return False
-        except OSError:
-            self._relay_gone()
-            return False
-
-    def _drain_relay(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._relay is not None and self._relay_queue:
-            try:
-                self._relay.send(self._relay_queue[0])
-            except BlockingIOError:
-                if len(self._relay_queue) > RELAY_BACKLOG:
-                    self._relay_gone()
-                elif not self._relay_waiting:
-                    loop.add_writer(self._relay, self._drain_relay)
-                    self._relay_waiting = True
-                return
-            except OSError:
-                self._relay_gone()
-                return
-            self._relay_queue.popleft()
-        if self._relay is not None and self._relay_waiting:
-            loop.remove_writer(self._relay)
-            self._relay_waiting = False
-
-    def _relay_gone(self) -> None:
-        log.warning("the audience's relay stopped taking updates; the scoreboards are served here")
-        assert self._relay is not None
-        if self._relay_waiting:
-            asyncio.get_running_loop().remove_writer(self._relay)
-            self._relay_waiting = False
-        self._relay.close()
-        self._relay = None
-        self._relay_queue.clear()
 
     def _flush_staff(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
         """The batch's updates for the staff that were not answered in it (already sent

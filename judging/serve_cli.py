@@ -70,7 +70,7 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     ``sock`` when given (the watchdog's), else on --host and --port. ``serving()`` is called
     once it serves; ``follower`` (a standby's) holds the state and the store already."""
     from judging.server import JudgingServer, Limits, tls_context
-    from judging.sequencer import RELAY_AVAILABLE
+    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE
 
     loop = asyncio.get_running_loop()
     stop = loop.create_future()

@@ -17,8 +17,6 @@ import logging
 import secrets
 import socket
 import ssl
-import subprocess
-import sys
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -38,7 +36,6 @@ from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (
 from judging.store import Store, token_hash
 from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
 
-RELAY_START = 10.0  # seconds the relay process may take to start
 BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at net.core.somaxconn)
 
 # The code that shapes the views, part of the lineage: a client's copy from another version
@@ -65,7 +62,6 @@ class JudgingServer(Sequencer):
         self._failures: dict[str, list[float]] = {}
         self._server: Any = None
         self._sequencer: asyncio.Task | None = None
-        self._relay_process: subprocess.Popen | None = None
         if follower is None:
             self._recent = resume.RecentChanges(resume.SIZE)  # filled by the recovery, then by each event
             self.state, replayed = recover(contest, store, store.get_meta("contest_hash"), self.hash, self._recent)
@@ -97,7 +93,7 @@ class JudgingServer(Sequencer):
         # what came since. Walking it all cost the hall 16 to 58 ms at a time (docs/benchmarks.md).
         gc.freeze()
         if self.limits.relay:
-            await self._start_relay()
+            await self._relay.start()
         self._server = await serve(
             self._handle,
             **({"sock": sock} if sock is not None else {"host": host, "port": port}),
@@ -115,33 +111,8 @@ class JudgingServer(Sequencer):
         )
         return self._server.sockets[0].getsockname()[1]
 
-    async def _start_relay(self) -> None:
-        """Start the audience's relay and wait until it takes viewers (judging/relay.py)."""
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._relay_process = subprocess.Popen([sys.executable, "-m", "judging.relay", str(theirs.fileno())], pass_fds=[theirs.fileno()])
-        theirs.close()
-        mine.setblocking(False)
-        try:
-            async with asyncio.timeout(RELAY_START):
-                ready = await asyncio.get_running_loop().sock_recv(mine, 1)
-        except (TimeoutError, OSError):
-            ready = b""
-        if ready != b"R":
-            log.warning("the audience's relay did not start; the scoreboards are served here")
-            mine.close()
-            self._relay_process.kill()
-            return
-        self._relay = mine
-
     async def close(self) -> None:
-        if self._relay is not None:
-            self._relay.close()  # the relay lets its viewers go and ends
-            self._relay = None
-        if self._relay_process is not None:
-            try:
-                await asyncio.get_running_loop().run_in_executor(None, self._relay_process.wait, RELAY_START)
-            except subprocess.TimeoutExpired:
-                self._relay_process.kill()
+        await self._relay.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

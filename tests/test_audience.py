@@ -145,8 +145,8 @@ async def test_when_the_relay_dies_its_scoreboards_come_back_to_the_server(make_
     live = await make_live(single_round(tmp_path), limits=Limits(relay=True, audience_interval=0.05))
     ctl, viewer = await live.control(), await live.viewer()
     await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
-    live.server._relay_process.kill()
-    await asyncio.to_thread(live.server._relay_process.wait)
+    live.server._relay.process.kill()
+    await asyncio.to_thread(live.server._relay.process.wait)
     opened = await ctl.control("open", contestants=["C1"])  # the server notices as it sends
     await viewer.wait_for(lambda: viewer.seq == opened.seq and viewer.state["status"]["C1"]["status"] == "open", WAIT)
     assert [q for q in live.server.peers if q.who.role == "viewer"]  # served here now
