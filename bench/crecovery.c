@@ -299,12 +299,9 @@ int main(int argc, char **argv) {
         for (int k = 0; k < n; k++) {
             uint32_t i = evs[k].data.u32;
             if (i == UINT32_MAX) {  /* stdin: "report" */
-                ssize_t r = read(0, line + linelen, sizeof line - 1 - linelen);
-                if (r <= 0) return 0;
-                linelen += r;
-                line[linelen] = 0;
-                char *nl = strchr(line, '\n');
-                if (!nl && linelen < sizeof line - 1) continue;
+                int got = read_line(line, &linelen, sizeof line);
+                if (got < 0) return 0;
+                if (!got) continue;
                 if (!strncmp(line, "report", 6)) report();
                 return 0;
             }

@@ -143,13 +143,9 @@ int main(int argc, char **argv) {
         for (int k = 0; k < n; k++) {
             uint32_t i = evs[k].data.u32;
             if (i == UINT32_MAX) {  /* stdin: "dump PATH" */
-                ssize_t r = read(0, line + linelen, sizeof line - 1 - linelen);
-                if (r <= 0) return 0;
-                linelen += r;
-                line[linelen] = 0;
-                char *nl = strchr(line, '\n');
-                if (!nl) continue;
-                *nl = 0;
+                int got = read_line(line, &linelen, sizeof line);
+                if (got < 0) return 0;
+                if (!got) continue;
                 if (!strncmp(line, "dump ", 5)) {
                     dump(vs, count, line + 5);
                     printf("dumped\n");

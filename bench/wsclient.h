@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* CLOCK_MONOTONIC in seconds: Python's time.monotonic. */
 static double now(void) {
@@ -72,6 +73,18 @@ static long seq_of(const unsigned char *p, size_t n) {
     const unsigned char *s = memmem(p, n, "\"seq\":", 6);
     if (!s) return -1;
     return strtol((const char *)s + 6, NULL, 10);
+}
+
+/* Read what stdin has into line (size bytes): 1 once it holds a whole line (its newline cut
+ * off; or the buffer is full), 0 if not yet, -1 at end of file. */
+static int read_line(char *line, size_t *len, size_t size) {
+    ssize_t r = read(0, line + *len, size - 1 - *len);
+    if (r <= 0) return -1;
+    *len += r;
+    line[*len] = 0;
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    return nl || *len >= size - 1;
 }
 
 #endif
