@@ -215,7 +215,7 @@ async def venue(args) -> None:
         results = {}
         sizes = {}
         for phase in ("server", "relay"):
-            proc = server_proc(contest, db, args.uvloop) if phase == "server" else Proc([str(HERE / "relay.py")] + (["--uvloop"] if args.uvloop else []))
+            proc = server_proc(contest, db) if phase == "server" else Proc([str(HERE / "relay.py")] + (["--uvloop"] if args.loop == "uvloop" else []))
             time.sleep(0.3)
             rss0 = proc.rss_kib()
             mode = "full-c" if args.viewers_impl == "c" else "full-niced" if args.nice_viewers else "full"
@@ -273,7 +273,7 @@ async def throughput(args) -> None:
     for run in range(1, args.runs + 1):
         work = Path(tempfile.mkdtemp(prefix="bench-tp-"))
         contest, db = make_contest(work, 50, args.judges, auto_reveal=False)
-        proc = server_proc(contest, db, args.uvloop)
+        proc = server_proc(contest, db)
         viewers = ViewerProcs(proc.port, args.viewers, "skim") if args.viewers else None
         ctl = Judge("control")
         ctl.ws = await connect(HOST, proc.port, CONTROL_TOKEN, ctl.on_text)
@@ -344,7 +344,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=16.0, help="submissions per second per judge (throughput)")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--uvloop", action="store_true")
+    ap.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the event loop of the server and of the bare relay (judging/eventloop.py)")
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
     ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
     ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
@@ -355,6 +355,8 @@ def main() -> None:
         os.nice(10)  # a saturating load: the server under test gets the CPU first (it is not niced)
     if args.pin:
         print(pin(args.pin))
+    if args.loop == "asyncio":
+        os.environ["JUDGING_LOOP"] = "asyncio"  # read by judging/eventloop.py in the server and its relay
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
     print(f"code: {args.code} ({os.environ['PYTHONPATH']})")
     asyncio.run(venue(args) if args.scenario == "venue" else throughput(args))

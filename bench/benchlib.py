@@ -173,8 +173,8 @@ def frozen_code(rev: str = "HEAD") -> str:
     return str(out)
 
 
-def server_proc(contest: Path, db: Path, uvloop: bool = False, pythonpath: str | None = None) -> Proc:
-    args = [os.environ.get("BENCH_SERVER", str(HERE / "serve_bench.py")), str(contest), str(db)] + (["--uvloop"] if uvloop else [])
+def server_proc(contest: Path, db: Path, pythonpath: str | None = None) -> Proc:
+    args = [os.environ.get("BENCH_SERVER", str(HERE / "serve_bench.py")), str(contest), str(db)]
     return Proc(args, {"PYTHONPATH": pythonpath} if pythonpath else None)
 
 

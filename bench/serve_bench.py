@@ -1,8 +1,9 @@
-"""Run the live server for a benchmark: `python bench/serve_bench.py CONTEST DB [--port P] [--uvloop]`.
+"""Run the live server for a benchmark: `python bench/serve_bench.py CONTEST DB [--port P]`.
 
 Prints 'ready PORT' once it listens on 127.0.0.1 (an ephemeral port unless --port), then
 serves until killed. The per-connection rate limit is the server's default. BENCH_RELAY=1 in
-the environment hands the scoreboards to the relay process (judging/relay.py).
+the environment hands the scoreboards to the relay process (judging/relay.py). The event loop
+is the one `judging serve` runs on (judging/eventloop.py; JUDGING_LOOP=asyncio for asyncio's).
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ async def main(contest_path: str, db: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    if "--uvloop" in sys.argv:
-        import uvloop
+    from judging import eventloop
 
-        uvloop.install()
     port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
-    asyncio.run(main(sys.argv[1], sys.argv[2], port))
+    eventloop.run(main(sys.argv[1], sys.argv[2], port))

@@ -24,7 +24,7 @@ import socket
 import struct
 import sys
 
-from judging import fanout
+from judging import eventloop, fanout
 from judging.protocol import MAX_FRAME
 from judging.watchdog import set_name
 
@@ -171,4 +171,4 @@ if __name__ == "__main__":
     # closes) once it has stopped itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_name(b"judging-relay")
-    asyncio.run(serve(int(sys.argv[1])))
+    eventloop.run(serve(int(sys.argv[1])))

@@ -11,6 +11,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from judging import eventloop
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.model import Contest
 from judging.store import Store
@@ -155,7 +156,7 @@ def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], servin
     from judging.server import StartupError
 
     try:
-        asyncio.run(serve_forever(args, loaded, sock, serving, follower))
+        eventloop.run(serve_forever(args, loaded, sock, serving, follower))
     except StartupError as e:
         print(f"error: {e}")
         return 2

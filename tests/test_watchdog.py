@@ -180,6 +180,10 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
             # (a checkpoint being written is a child too, for a moment)
             relays = [pid for pid in children if Path(f"/proc/{pid}/comm").read_bytes().strip() == b"judging-relay"]
             assert len(relays) == 1
+            # Both run on uvloop (judging/eventloop.py), a dependency wherever this test runs.
+            for pid in (server, relays[0]):
+                assert "uvloop" in Path(f"/proc/{pid}/maps").read_text()
+            await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
         finally:
             await viewer.close()
     finally:
