@@ -344,7 +344,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=16.0, help="submissions per second per judge (throughput)")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the event loop of the server and of the bare relay (judging/eventloop.py)")
+    ap.add_argument("--loop", choices=("uvloop", "asyncio"), default="asyncio", help="the event loop of the server and of the bare relay (judging/eventloop.py)")
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
     ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
     ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
@@ -355,8 +355,7 @@ def main() -> None:
         os.nice(10)  # a saturating load: the server under test gets the CPU first (it is not niced)
     if args.pin:
         print(pin(args.pin))
-    if args.loop == "asyncio":
-        os.environ["JUDGING_LOOP"] = "asyncio"  # read by judging/eventloop.py in the server and its relay
+    os.environ["JUDGING_LOOP"] = args.loop  # read by judging/eventloop.py in the server and its relay
     os.environ["PYTHONPATH"] = frozen_code(args.code)  # every process runs the committed code named
     print(f"code: {args.code} ({os.environ['PYTHONPATH']})")
     asyncio.run(venue(args) if args.scenario == "venue" else throughput(args))

@@ -1,6 +1,6 @@
 """Benchmark recovery after kill -9 with a million events in the log.
 
-    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean | --viewers-impl c] [--watchdog] [--pin 0/1]
+    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean | --viewers-impl c] [--watchdog [--relay]] [--loop uvloop] [--pin 0/1] [--json F]
 
 A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
 straight into the database with a fixed seed: every contestant opened, marks and revisions,
@@ -107,8 +107,8 @@ class Watched(Server):
     """`judging serve` as shipped, with its watchdog (judging/watchdog.py): what gets
     SIGKILL is the serving process, and the watchdog, not the benchmark, starts another."""
 
-    def __init__(self, contest: Path, db: Path, port: int):
-        self.args = [sys.executable, "-m", "judging", "serve", str(contest), "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
+    def __init__(self, contest: Path, db: Path, port: int, extra: list[str]):
+        self.args = [sys.executable, "-m", "judging", "serve", str(contest), "--db", str(db), "--host", "127.0.0.1", "--port", str(port), *extra]
         self.p = None
         self.killed_at = 0.0
 
@@ -175,7 +175,8 @@ async def main(args) -> None:
     ck.unlink(missing_ok=True)
     port = 20000 + os.getpid() % 20000
     url = f"ws://127.0.0.1:{port}"
-    server = (Watched if args.watchdog else Server)(contest, db, port)
+    extra = ["--loop", args.loop] + (["--relay"] if args.relay else [])
+    server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
     await asyncio.sleep(1.0)
@@ -203,6 +204,8 @@ async def main(args) -> None:
     server.p.terminate()  # type: ignore[union-attr]
     server.p.wait(30)  # type: ignore[union-attr]
     stamps = [s for r in reports for s in r["stamps"]]
+    judges = {id(s) for s in reports[-1]["stamps"]}  # the last process is the judges'
+    by_kind: dict[str, list[float]] = {"viewers": [], "judges": []}
     from_kill, from_spawn, missing = [], [], 0
     for i, k in enumerate(kills):
         end = kills[i + 1]["kill"] if i + 1 < len(kills) else float("inf")
@@ -213,6 +216,7 @@ async def main(args) -> None:
                 missing += 1
                 continue
             mine.append((back[0] - k["kill"]) * 1000)
+            by_kind["judges" if id(marks) in judges else "viewers"].append(mine[-1])
             from_spawn.append((back[0] - k["spawn"]) * 1000)
         from_kill += mine
         print(f"kill {i + 1}: {len(mine)} of {len(stamps)} clients back before the next kill ({(end - k['kill']) * 1000:.0f} ms later)"
@@ -222,9 +226,12 @@ async def main(args) -> None:
     print(f"restarts: {len(kills)}; clients: {len(stamps)}; a client not back before the next kill: {missing}")
     print(f"  resumes {sum(r['resumes'] for r in reports)}, snapshots {sum(r['snapshots'] for r in reports)}, "
           f"clients out of sync at the end {sum(r['unsynced'] for r in reports)}")
-    for name, values in (("listening", listening), ("serving", serving), ("back, from the kill", from_kill), ("back, from the restart", from_spawn)):
+    for name, values in (("listening", listening), ("serving", serving), ("back, from the kill", from_kill), ("back, from the restart", from_spawn),
+                         ("  viewers, from the kill", by_kind["viewers"]), ("  judges, from the kill", by_kind["judges"])):
         med, p99 = summary(values)
         print(f"  {name:24s} median {med:7.1f} ms  p99 {p99:7.1f} ms  max {max(values):7.1f} ms  (n={len(values)})")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"kills": kills, "back": by_kind}))
     con = sqlite3.connect(str(db))
     rows = con.execute("select json_extract(data, '$.judge'), json_extract(data, '$.submission') from events where kind = 'mark' and client != 'gen'").fetchall()
     con.close()
@@ -244,7 +251,11 @@ if __name__ == "__main__":
                     help="c: the viewers are one process of bench/crecovery.c (leanviewers' protocol and retry schedule, in C; built with cc if missing)")
     ap.add_argument("--watchdog", action="store_true", help="run `judging serve` and kill its serving process; its watchdog starts the next")
     ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
+    ap.add_argument("--json", help="write each kill's times and each client's time back here")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the server's event loop (judging/eventloop.py)")
+    ap.add_argument("--relay", action="store_true", help="with --watchdog: `judging serve --relay`")
     args = ap.parse_args()
+    os.environ["JUDGING_LOOP"] = args.loop  # for the server without --watchdog (bench/serve_bench.py)
     if args.lean and args.viewers_impl == "c":
         ap.error("--lean is for the Python viewers; --viewers-impl c replaces them")
     if args.pin:

@@ -1,4 +1,4 @@
-"""judging/eventloop.py: uvloop for the server's processes, asyncio's loop on request."""
+"""judging/eventloop.py: asyncio's loop unless uvloop is chosen (``judging serve --loop``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ async def _which() -> type:
     return type(asyncio.get_running_loop())
 
 
-def test_uvloop_by_default_and_asyncio_on_request(monkeypatch):
+def test_asyncio_by_default_and_uvloop_when_chosen(monkeypatch):
     monkeypatch.delenv("JUDGING_LOOP", raising=False)
-    assert eventloop.run(_which()) is uvloop.Loop
-    monkeypatch.setenv("JUDGING_LOOP", "asyncio")
     assert not issubclass(eventloop.run(_which()), uvloop.Loop)
+    eventloop.choose("uvloop")  # through the environment: the relay process follows
+    assert eventloop.run(_which()) is uvloop.Loop
+    assert eventloop.available("uvloop") and not eventloop.available("trio")
