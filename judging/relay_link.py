@@ -30,17 +30,28 @@ class RelayLink:
         self.sock: socket.socket | None = None  # None: no relay (not started, or let go)
         self.queue: deque[bytes] = deque()  # flushes the relay has not taken yet
         self.waiting = False  # for the channel to take more
+        self._starting: socket.socket | None = None  # the channel, until the relay says it is ready
 
     @property
     def up(self) -> bool:
         return self.sock is not None
 
-    async def start(self) -> None:
-        """Start the relay and wait until it takes viewers."""
+    def spawn(self) -> None:
+        """Start the relay process, not waiting for it: the watchdog's standby has its relay
+        ready by the time it serves, rather than waiting a fresh interpreter's start then."""
+        if self.process is not None:
+            return
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen([sys.executable, "-m", "judging.relay", str(theirs.fileno())], pass_fds=[theirs.fileno()])
         theirs.close()
         mine.setblocking(False)
+        self._starting = mine
+
+    async def start(self) -> None:
+        """Start the relay (if ``spawn`` did not) and wait until it takes viewers."""
+        self.spawn()
+        mine, self._starting = self._starting, None
+        assert self.process is not None and mine is not None
         try:
             async with asyncio.timeout(START):
                 ready = await asyncio.get_running_loop().sock_recv(mine, 1)

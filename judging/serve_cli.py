@@ -66,10 +66,11 @@ def format_tokens(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket | None, serving=None, follower=None) -> None:
+async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket | None, serving=None, follower=None, relay=None) -> None:
     """Serve the contest as ``loaded`` (contest, digest text) until Ctrl+C or SIGTERM; on
     ``sock`` when given (the watchdog's), else on --host and --port. ``serving()`` is called
-    once it serves; ``follower`` (a standby's) holds the state and the store already."""
+    once it serves; ``follower`` (a standby's) holds the state and the store already, and
+    ``relay`` its relay process, spawned."""
     from judging.server import JudgingServer, Limits, tls_context
     from judging.relay_link import AVAILABLE as RELAY_AVAILABLE
 
@@ -84,7 +85,7 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     contest, digest = loaded
     db_path = _db(args)
     store = follower.store if follower is not None else Store(db_path)
-    server = JudgingServer(contest, store, digest, Limits(relay=args.relay and RELAY_AVAILABLE), follower=follower)
+    server = JudgingServer(contest, store, digest, Limits(relay=args.relay and RELAY_AVAILABLE), follower=follower, relay=relay)
     store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     bound = await server.start(args.host, args.port, tls, sock)
@@ -137,6 +138,7 @@ def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, servi
     """The watchdog's standby: the state recovered and kept up with the log (every
     ``FOLLOW_EVERY`` s) until ``told`` it is to serve, then served from there."""
     from judging.recovery import Follower, covered
+    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE, RelayLink
     from judging.resume import SIZE, RecentChanges
     from judging.server import contest_hash
 
@@ -148,19 +150,24 @@ def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, servi
         while store.last_seq() - covered(store, digest_hash) > UNCOVERED:
             time.sleep(1.0)
         follower = Follower(contest, store, digest_hash, RecentChanges(SIZE))
+        relay = None
+        if args.relay and RELAY_AVAILABLE:
+            # Its interpreter starts now, while the server in service serves (0.2 s or more).
+            relay = RelayLink()
+            relay.spawn()
         while not told(FOLLOW_EVERY):
             follower.follow()
     except Exception as e:  # the server in service is unaffected; the watchdog starts no other
         print(f"warning: the standby server process stopped: {e}", flush=True)
         return 2
-    return _serve(args, sock, loaded, serving, follower)
+    return _serve(args, sock, loaded, serving, follower, relay)
 
 
-def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], serving=None, follower=None) -> int:
+def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], serving=None, follower=None, relay=None) -> int:
     from judging.server import StartupError
 
     try:
-        eventloop.run(serve_forever(args, loaded, sock, serving, follower))
+        eventloop.run(serve_forever(args, loaded, sock, serving, follower, relay))
     except StartupError as e:
         print(f"error: {e}")
         return 2

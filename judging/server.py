@@ -30,6 +30,7 @@ from judging import protocol as p
 from judging import recovery, resume
 from judging.live import FlowError
 from judging.recovery import StartupError, recover, replay  # noqa: F401 (imported from here by others)
+from judging.relay_link import RelayLink
 from judging.rules.errors import MarkError
 from judging.rules.model import Contest
 from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
@@ -49,8 +50,9 @@ def contest_hash(raw: bytes) -> str:
 
 
 class JudgingServer(Sequencer):
-    def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None, follower: recovery.Follower | None = None):
-        """``follower``: the state already recovered, kept up with ``store`` (a standby's)."""
+    def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None, follower: recovery.Follower | None = None, relay: RelayLink | None = None):
+        """``follower``: the state already recovered, kept up with ``store`` (a standby's);
+        ``relay``: with ``Limits.relay``, the relay process already spawned (a standby's)."""
         self.contest = contest
         self.store = store
         self.limits = limits or Limits()
@@ -69,6 +71,8 @@ class JudgingServer(Sequencer):
             follower.follow()  # what the server before logged up to its end
             self._recent, self.state, replayed = follower.recent, follower.state, follower.replayed
         self._init_sequencer(replayed)
+        if relay is not None:
+            self._relay = relay
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -192,3 +192,44 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
     assert not Path(f"/proc/{relays[0]}").exists() or "State:\tZ" in Path(f"/proc/{relays[0]}/status").read_text()
+
+
+def sockets_of(pid: int) -> int:
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def relays_of(pid: int) -> list[int]:
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]
+
+
+async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
+    # A relay starts a Python interpreter (0.2 s or more): the standby starts its own while it
+    # waits, so that the hall's screens do not wait for it after a kill -9.
+    proc = await serve(tmp_path, "--port", "0", "--relay")
+    viewer = None
+    try:
+        said = await line(proc)
+        url = said.split("serving on ", 1)[1].split()[0]
+        spare = await standby_process(proc)
+        async with asyncio.timeout(WAIT):
+            while not relays_of(spare):
+                await asyncio.sleep(0.02)
+        (ready,) = relays_of(spare)
+        os.kill(serving_process(proc), signal.SIGKILL)
+        assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
+        assert "serving on" in await line(proc)
+        assert serving_process(proc) == spare and relays_of(spare) == [ready]
+        held = sockets_of(ready)
+        viewer = Client(url, None, backoff=(0.02, 0.2))
+        await viewer.start(WAIT)
+        async with asyncio.timeout(WAIT):  # welcomed by the server, then held by that relay
+            while sockets_of(ready) <= held:
+                await asyncio.sleep(0.02)
+    finally:
+        if viewer is not None:
+            await viewer.close()
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = await finish(proc)
+    assert proc.returncode == 0 and "Traceback" not in err, err
