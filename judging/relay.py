@@ -162,13 +162,16 @@ async def serve(fd: int) -> None:
     channel.setblocking(False)
     relay = Relay(channel)
     asyncio.get_running_loop().add_reader(channel, relay.on_channel)
-    channel.send(b"R")  # ready: the server hands viewers over from now on
+    try:
+        channel.send(b"R")  # ready: the server hands viewers over from now on
+    except OSError:
+        return  # the server (a standby, say) stopped while this process was starting
     await relay.done
 
 
 if __name__ == "__main__":
-    # Ctrl+C reaches the whole process group: the server stops this process (its channel
-    # closes) once it has stopped itself.
+    # Started in a session of its own (judging/relay_link.py), and deaf to Ctrl+C besides:
+    # the server stops this process (its channel closes) once it has stopped itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_name(b"judging-relay")
     eventloop.run(serve(int(sys.argv[1])))

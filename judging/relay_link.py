@@ -42,7 +42,9 @@ class RelayLink:
         if self.process is not None:
             return
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.process = subprocess.Popen([sys.executable, "-m", "judging.relay", str(theirs.fileno())], pass_fds=[theirs.fileno()])
+        # A session of its own: a terminal's Ctrl+C, meant for `judging serve`, would kill an
+        # interpreter still starting; the relay ends when the server closes the channel.
+        self.process = subprocess.Popen([sys.executable, "-m", "judging.relay", str(theirs.fileno())], pass_fds=[theirs.fileno()], start_new_session=True)
         theirs.close()
         mine.setblocking(False)
         self._starting = mine
