@@ -175,7 +175,7 @@ async def main(args) -> None:
     ck.unlink(missing_ok=True)
     port = 20000 + os.getpid() % 20000
     url = f"ws://127.0.0.1:{port}"
-    extra = ["--loop", args.loop] + (["--relay"] if args.relay else [])
+    extra = (["--loop", args.loop] if args.loop else []) + (["--relay"] if args.relay else [])  # else serve's defaults
     server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
     _, first = server.start()
     print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
@@ -252,10 +252,10 @@ if __name__ == "__main__":
     ap.add_argument("--watchdog", action="store_true", help="run `judging serve` and kill its serving process; its watchdog starts the next")
     ap.add_argument("--pin", metavar="S/L", help="the server on cores S, the clients and this process on cores L (say 0/1)")
     ap.add_argument("--json", help="write each kill's times and each client's time back here")
-    ap.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the server's event loop (judging/eventloop.py)")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop"), help="the server's event loop (judging/eventloop.py; default as `judging serve`'s)")
     ap.add_argument("--relay", action="store_true", help="with --watchdog: `judging serve --relay`")
     args = ap.parse_args()
-    os.environ["JUDGING_LOOP"] = args.loop  # for the server without --watchdog (bench/serve_bench.py)
+    os.environ["JUDGING_LOOP"] = args.loop or "asyncio"  # for the server without --watchdog (bench/serve_bench.py)
     if args.lean and args.viewers_impl == "c":
         ap.error("--lean is for the Python viewers; --viewers-impl c replaces them")
     if args.pin:

@@ -1,12 +1,12 @@
-"""The event loop the server's processes run on: asyncio's own, or uvloop with
-``judging serve --loop uvloop`` (Linux and macOS). The choice travels in ``JUDGING_LOOP``, so
-that the relay process the server starts runs on the same loop.
+"""The event loop the server's processes run on: asyncio's own, or uvloop (Linux and macOS)
+with ``judging serve --loop uvloop``, the default with ``--relay``. The choice travels in
+``JUDGING_LOOP``, so that the relay process the server starts runs on the same loop.
 
 What each costs, measured (docs/benchmarks.md): with the relay, a thousand scoreboards
 welcomed by the server and handed over leave the two processes 17 to 20 KiB a screen on
 asyncio's loop and about 3 KiB on uvloop. But when a hall reconnects after a ``kill -9``,
-the last clients are back later on uvloop (p99 1.05 to 1.5 s against 0.83 to 0.94 s), so
-asyncio's loop stays the default.
+without the relay, the last clients are back later on uvloop (p99 1.05 to 1.53 s against
+0.83 to 0.94 s), so without the relay asyncio's loop stays the default.
 """
 
 from __future__ import annotations

@@ -112,10 +112,11 @@ def run_server(args) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", flush=True)
         return 2
-    if not eventloop.available(args.loop):
-        print(f"error: --loop {args.loop} needs the {args.loop} package, which is not installed here (pip install {args.loop})", flush=True)
+    loop = args.loop or ("uvloop" if args.relay and eventloop.available("uvloop") else "asyncio")
+    if not eventloop.available(loop):
+        print(f"error: --loop {loop} needs the {loop} package, which is not installed here (pip install {loop})", flush=True)
         return 2
-    eventloop.choose(args.loop)
+    eventloop.choose(loop)
     loaded = (load_contest(args.contest), contest_digest_text(args.contest))
     from judging import watchdog
 

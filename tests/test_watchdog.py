@@ -127,6 +127,7 @@ async def test_the_standby_serves_when_the_server_process_is_killed(tmp_path):
         url = said.split("serving on ", 1)[1].split()[0]
         spare = await standby_process(proc)
         killed = serving_process(proc)
+        assert "uvloop" not in Path(f"/proc/{killed}/maps").read_text()  # asyncio's loop without --relay
         ctl, judge = Client(url, CONTROL, backoff=(0.02, 0.2)), Client(url, TOKENS["E1"], backoff=(0.02, 0.2))
         await ctl.start(WAIT)
         await judge.start(WAIT)
@@ -168,7 +169,7 @@ async def test_a_killed_standby_is_replaced_and_the_server_goes_on(tmp_path):
 
 
 async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly(tmp_path):
-    proc = await serve(tmp_path, "--port", "0", "--relay", "--loop", "uvloop")
+    proc = await serve(tmp_path, "--port", "0", "--relay")
     try:
         said = await line(proc)
         url = said.split("serving on ", 1)[1].split()[0]
@@ -180,7 +181,7 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
             # (a checkpoint being written is a child too, for a moment)
             relays = [pid for pid in children if Path(f"/proc/{pid}/comm").read_bytes().strip() == b"judging-relay"]
             assert len(relays) == 1
-            # Both run on the loop chosen (judging/eventloop.py): the relay follows the server.
+            # Both on uvloop, the relay's default (judging/eventloop.py): it follows the server.
             for pid in (server, relays[0]):
                 assert "uvloop" in Path(f"/proc/{pid}/maps").read_text()
             await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
