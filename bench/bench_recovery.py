@@ -184,7 +184,11 @@ async def main(args) -> None:
         procs = [spawn_clients(url, args.viewers, "viewer", c=True)]
     else:
         procs = [spawn_clients(url, args.viewers // 2, "viewer", args.lean), spawn_clients(url, args.viewers - args.viewers // 2, "viewer", args.lean)]
-    procs.append(spawn_clients(url, 40, "judges:" + ",".join(judge_ids(40))))
+    # Ten judges a process: at a venue each has a laptop of its own; in one process of forty,
+    # a judge's reconnection waited for the other 39 in that process.
+    ids = judge_ids(40)
+    judge_procs = [spawn_clients(url, 10, "judges:" + ",".join(ids[i : i + 10])) for i in range(0, 40, 10)]
+    procs += judge_procs
     rng = random.Random(args.seed)
     kills = []
     for k in range(args.kills):
@@ -204,7 +208,7 @@ async def main(args) -> None:
     server.p.terminate()  # type: ignore[union-attr]
     server.p.wait(30)  # type: ignore[union-attr]
     stamps = [s for r in reports for s in r["stamps"]]
-    judges = {id(s) for s in reports[-1]["stamps"]}  # the last process is the judges'
+    judges = {id(s) for r in reports[-len(judge_procs) :] for s in r["stamps"]}
     by_kind: dict[str, list[float]] = {"viewers": [], "judges": []}
     from_kill, from_spawn, missing = [], [], 0
     for i, k in enumerate(kills):
