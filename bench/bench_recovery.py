@@ -7,7 +7,7 @@ straight into the database with a fixed seed: every contestant opened, marks and
 then all but the first OPEN locked),
 served on a fixed port with 1,000 scoreboards and the 40 judges connected: real
 judging.client.Client objects, reconnect and resync as shipped (two processes of 500
-viewers, one of judges submitting a card every 2 s each; with --lean the viewers are
+viewers, four of ten judges each, submitting a card every 2 s each; with --lean the viewers are
 bench/leanviewers.py, the same protocol and retry schedule at a fraction of the CPU; with
 --viewers-impl c they are one process of bench/crecovery.c, the same again in C: the hall's
 screens are machines of their own, and in C a reconnect costs the load generator little). KILLS
