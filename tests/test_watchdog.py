@@ -239,3 +239,30 @@ async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
         os.killpg(proc.pid, signal.SIGINT)
         out, err = await finish(proc)
     assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path):
+    proc = await serve(tmp_path, "--port", "0", "--relay")
+    viewer = None
+    try:
+        said = await line(proc)
+        url = said.split("serving on ", 1)[1].split()[0]
+        spare = await standby_process(proc)
+        async with asyncio.timeout(WAIT):
+            while not relays_of(spare):
+                await asyncio.sleep(0.02)
+        os.kill(relays_of(spare)[0], signal.SIGKILL)
+        os.kill(serving_process(proc), signal.SIGKILL)
+        assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
+        assert "serving on" in await line(proc)
+        viewer = Client(url, None, backoff=(0.02, 0.2))
+        await viewer.start(WAIT)
+        await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
+    finally:
+        if viewer is not None:
+            await viewer.close()
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = await finish(proc)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    # Killed before or after it said it was ready: either way the server serves them itself.
+    assert "the scoreboards are served here" in err, err
