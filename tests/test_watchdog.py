@@ -210,6 +210,22 @@ def relays_of(pid: int) -> list[int]:
     return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]
 
 
+async def standby_relay(proc: asyncio.subprocess.Process) -> tuple[int, int]:
+    """The watchdog's standby and the relay it started ahead, once both exist."""
+    spare = await standby_process(proc)
+    async with asyncio.timeout(WAIT):
+        while not relays_of(spare):
+            await asyncio.sleep(0.02)
+    return spare, relays_of(spare)[0]
+
+
+async def kill_the_server(proc: asyncio.subprocess.Process) -> None:
+    """kill -9 the serving process; returns once the standby says it serves."""
+    os.kill(serving_process(proc), signal.SIGKILL)
+    assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
+    assert "serving on" in await line(proc)
+
+
 async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
     # A relay starts a Python interpreter (0.2 s or more): the standby starts its own while it
     # waits, so that the hall's screens do not wait for it after a kill -9.
@@ -218,14 +234,8 @@ async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
     try:
         said = await line(proc)
         url = said.split("serving on ", 1)[1].split()[0]
-        spare = await standby_process(proc)
-        async with asyncio.timeout(WAIT):
-            while not relays_of(spare):
-                await asyncio.sleep(0.02)
-        (ready,) = relays_of(spare)
-        os.kill(serving_process(proc), signal.SIGKILL)
-        assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
-        assert "serving on" in await line(proc)
+        spare, ready = await standby_relay(proc)
+        await kill_the_server(proc)
         assert serving_process(proc) == spare and relays_of(spare) == [ready]
         held = sockets_of(ready)
         viewer = Client(url, None, backoff=(0.02, 0.2))
@@ -247,14 +257,9 @@ async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path
     try:
         said = await line(proc)
         url = said.split("serving on ", 1)[1].split()[0]
-        spare = await standby_process(proc)
-        async with asyncio.timeout(WAIT):
-            while not relays_of(spare):
-                await asyncio.sleep(0.02)
-        os.kill(relays_of(spare)[0], signal.SIGKILL)
-        os.kill(serving_process(proc), signal.SIGKILL)
-        assert (await line(proc)).startswith("the server process was killed (SIGKILL); the standby serves in its place")
-        assert "serving on" in await line(proc)
+        _, relay = await standby_relay(proc)
+        os.kill(relay, signal.SIGKILL)
+        await kill_the_server(proc)
         viewer = Client(url, None, backoff=(0.02, 0.2))
         await viewer.start(WAIT)
         await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
