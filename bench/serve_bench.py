@@ -3,7 +3,7 @@
 Prints 'ready PORT' once it listens on 127.0.0.1 (an ephemeral port unless --port), then
 serves until killed. The per-connection rate limit is the server's default. BENCH_RELAY=1 in
 the environment hands the scoreboards to the relay process (judging/relay.py). The event loop
-is the one `judging serve` runs on (judging/eventloop.py: JUDGING_LOOP=uvloop for uvloop).
+is asyncio's unless JUDGING_LOOP=uvloop (judging/eventloop.py; `bench_live.py --loop` sets it).
 """
 
 from __future__ import annotations
