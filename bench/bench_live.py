@@ -179,6 +179,16 @@ async def venue_phase(port: int, relay: bool, schedule: list[list[tuple[str, flo
     return judges, marks, last_send, probe
 
 
+def floor_args(args, work: Path) -> list[str]:
+    """The bare relay's options: bench/relay.py as the issue's floor, or with --split and
+    --durable, the floor of `judging serve --relay` (the scoreboards in the relay process,
+    each mark committed before its ack)."""
+    out = ["--uvloop"] if args.loop == "uvloop" else []
+    if args.floor == "split":
+        out += ["--split", "--durable", str(work / "floor.db")]
+    return out
+
+
 def make_schedule(rng: random.Random, contestants: int, judges: int, window: float) -> list[list[tuple[str, float, str]]]:
     ids = judge_ids(judges)
     return [[(j, rng.uniform(0, window), f"{rng.randint(7000, 9900) / 100:.2f}") for j in ids] for _ in range(contestants)]
@@ -215,7 +225,7 @@ async def venue(args) -> None:
         results = {}
         sizes = {}
         for phase in ("server", "relay"):
-            proc = server_proc(contest, db) if phase == "server" else Proc([str(HERE / "relay.py")] + (["--uvloop"] if args.loop == "uvloop" else []))
+            proc = server_proc(contest, db) if phase == "server" else Proc([str(HERE / "relay.py")] + floor_args(args, work))
             time.sleep(0.3)
             rss0 = proc.rss_kib()
             mode = "full-c" if args.viewers_impl == "c" else "full-niced" if args.nice_viewers else "full"
@@ -238,12 +248,13 @@ async def venue(args) -> None:
             results[phase] = m
         rows.append(results)
         s, r = results["server"], results["relay"]
-        print(f"run {run}: sizes {sizes}; one viewer parses a reveal update in {parse:.3f} ms; missing server {s['missing']} relay {r['missing']}; dropped {s['dropped']}/{r['dropped']}")
+        f = args.floor
+        print(f"run {run}: sizes {sizes}; one viewer parses a reveal update in {parse:.3f} ms; missing server {s['missing']} {f} {r['missing']}; dropped {s['dropped']}/{r['dropped']}")
         for name in ("screen", "progress", "ack"):
             sm, sp = summary(s[name])
             rm, rp = summary(r[name])
-            print(f"  {name:9s} server median {sm:7.2f} ms p99 {sp:7.2f} ms | relay median {rm:7.2f} ms p99 {rp:7.2f} ms | p99 ratio {sp / rp:4.2f} (n={len(s[name])})")
-        print(f"  memory per viewer: server {s['mem'] / 1024:.1f} KiB, relay {r['mem'] / 1024:.1f} KiB; CPU seconds in the phase: server {s['cpu']:.1f}, relay {r['cpu']:.1f}")
+            print(f"  {name:9s} server median {sm:7.2f} ms p99 {sp:7.2f} ms | {f} median {rm:7.2f} ms p99 {rp:7.2f} ms | p99 ratio {sp / rp:4.2f} (n={len(s[name])})")
+        print(f"  memory per viewer: server {s['mem'] / 1024:.1f} KiB, {f} {r['mem'] / 1024:.1f} KiB; CPU seconds in the phase: server {s['cpu']:.1f}, {f} {r['cpu']:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows))
 
@@ -348,6 +359,7 @@ def main() -> None:
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
     ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
     ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
+    ap.add_argument("--floor", choices=("relay", "split"), default="relay", help="venue: the baseline, a bare relay (bench/relay.py) or, for BENCH_RELAY=1, the same split in two processes with each mark committed before its ack")
     ap.add_argument("--json", help="write the raw samples here")
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     args = ap.parse_args()

@@ -9,6 +9,12 @@ checks, no storage, no views: only the fan-out the real server cannot avoid. Pro
 messages are paced as the server paces the audience's count of cards (judging/audience.py:
 at most one every PACE seconds, the latest held one sent when the time comes); reveal-sized
 ones go at once.
+
+`--split` is the floor of `judging serve --relay`: each viewer, once it has said hello, is
+handed to the server's own relay process (judging/relay.py, through judging/relay_link.py)
+and every broadcast goes there once, framed as the server frames a flush. `--durable DB`
+answers a judge only once its message is a row committed to SQLite as the server's log is
+(WAL, synchronous=FULL, one writer thread): the floor of a durable acknowledgement.
 Prints 'ready PORT'. Run by hand, through bench_live.py; not a test.
 """
 
@@ -16,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -26,29 +34,65 @@ PACE = 0.1
 
 viewers: set = set()
 seq = 0
-held: str | None = None  # the latest progress-sized message not sent yet
+held: tuple[int, str] | None = None  # the latest progress-sized message not sent yet, and its seq
 sent_at = 0.0
 timer: asyncio.TimerHandle | None = None
+flushed = 0  # --split: the last seq the relay process has had
+link = None  # --split: judging.relay_link.RelayLink
+log: sqlite3.Connection | None = None  # --durable
+writer = ThreadPoolExecutor(max_workers=1)
 
 
 def send_held() -> None:
-    global held, sent_at, timer
+    global held, sent_at, timer, flushed
     timer = None
-    if held is not None:
-        broadcast(viewers, held)
-        held, sent_at = None, time.monotonic()
+    if held is None:
+        return
+    n, body = held
+    if link is not None:
+        from judging import fanout
+
+        link.flush(flushed + 1, n, "relay0000", fanout.frame(body))
+        flushed = n
+    else:
+        broadcast(viewers, body)
+    held, sent_at = None, time.monotonic()
 
 
-def forward(kind: str, body: str) -> None:
+def open_log(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=wal")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+    return db
+
+
+def commit(n: int, data: str) -> None:
+    assert log is not None
+    log.execute("BEGIN")
+    log.execute("INSERT INTO events VALUES (?, ?)", (n, data))
+    log.execute("COMMIT")
+
+
+def hand_over(ws) -> bool:
+    """--split: the viewer's socket to the relay process, as the server hands one over."""
+    transport = ws.transport
+    if not link.hand(flushed, transport.get_extra_info("socket").fileno()):  # type: ignore[union-attr]
+        return False
+    transport.abort()  # the relay holds the socket now
+    return True
+
+
+def forward(kind: str, n: int, body: str) -> None:
     global held, timer
     if kind == "progress" and time.monotonic() - sent_at < PACE:
-        held = body
+        held = (n, body)
         if timer is None:
             timer = asyncio.get_running_loop().call_later(sent_at + PACE - time.monotonic(), send_held)
         return
     if timer is not None:
         timer.cancel()
-    held = body
+    held = (n, body)
     send_held()
 
 
@@ -58,16 +102,21 @@ async def handle(ws) -> None:
     try:
         await ws.recv()  # hello
         if not judge:
+            if link is not None and hand_over(ws):
+                return
             viewers.add(ws)
             await ws.wait_closed()
             return
         async for message in ws:
             msg = json.loads(message)
             seq += 1
-            head = f'{{"type":"update","epoch":"relay0000","seq":{seq},"patch":{{"{msg["relay"]}":{{"contestant":"{msg["contestant"]}","pad":"'
+            n = seq
+            if log is not None:
+                await asyncio.get_running_loop().run_in_executor(writer, commit, n, message)
+            head = f'{{"type":"update","epoch":"relay0000","seq":{n},"patch":{{"{msg["relay"]}":{{"contestant":"{msg["contestant"]}","pad":"'
             body = head + "x" * max(0, msg["size"] - len(head) - 4) + '"}}}'
-            forward(msg["relay"], body)
-            ack = f'{{"type":"ack","id":"{msg["id"]}","seq":{seq},"at":"2026-01-01T00:00:00.000000+00:00","revision":1}}'
+            ack = f'{{"type":"ack","id":"{msg["id"]}","seq":{n},"at":"2026-01-01T00:00:00.000000+00:00","revision":1}}'
+            forward(msg["relay"], n, body)  # before the ack's await: the seqs go out in order
             await ws.send(ack)
     except ConnectionClosed:
         pass
@@ -76,6 +125,15 @@ async def handle(ws) -> None:
 
 
 async def main() -> None:
+    global link, log
+    if "--split" in sys.argv:
+        from judging.relay_link import RelayLink
+
+        link = RelayLink()
+        await link.start()
+        assert link.up, "the relay process did not start"
+    if "--durable" in sys.argv:
+        log = open_log(sys.argv[sys.argv.index("--durable") + 1])
     async with serve(handle, "127.0.0.1", 0, max_size=64 * 1024, max_queue=16, compression=None, ping_interval=10, ping_timeout=20) as server:
         print(f"ready {server.sockets[0].getsockname()[1]}", flush=True)
         await asyncio.Event().wait()
