@@ -251,6 +251,9 @@ async def venue(args) -> None:
         f = args.floor
         print(f"run {run}: sizes {sizes}; one viewer parses a reveal update in {parse:.3f} ms; missing server {s['missing']} {f} {r['missing']}; dropped {s['dropped']}/{r['dropped']}")
         for name in ("screen", "progress", "ack"):
+            if not s[name] or not r[name]:
+                print(f"  {name:9s} no samples (server {len(s[name])}, {f} {len(r[name])})")
+                continue
             sm, sp = summary(s[name])
             rm, rp = summary(r[name])
             print(f"  {name:9s} server median {sm:7.2f} ms p99 {sp:7.2f} ms | {f} median {rm:7.2f} ms p99 {rp:7.2f} ms | p99 ratio {sp / rp:4.2f} (n={len(s[name])})")

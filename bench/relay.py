@@ -54,8 +54,7 @@ def send_held() -> None:
 
         link.flush(flushed + 1, n, "relay0000", fanout.frame(body))
         flushed = n
-    else:
-        broadcast(viewers, body)
+    broadcast(viewers, body)  # with --split, those that could not be handed over (as the server keeps them)
     held, sent_at = None, time.monotonic()
 
 
