@@ -182,10 +182,12 @@ async def venue_phase(port: int, relay: bool, schedule: list[list[tuple[str, flo
 def floor_args(args, work: Path) -> list[str]:
     """The bare relay's options: bench/relay.py as the issue's floor, or with --split and
     --durable, the floor of `judging serve --relay` (the scoreboards in the relay process,
-    each mark committed before its ack)."""
+    each mark committed before its ack); split-nodisk: the same, acked without the disk."""
     out = ["--uvloop"] if args.loop == "uvloop" else []
+    if args.floor.startswith("split"):
+        out += ["--split"]
     if args.floor == "split":
-        out += ["--split", "--durable", str(work / "floor.db")]
+        out += ["--durable", str(work / "floor.db")]
     return out
 
 
@@ -362,7 +364,7 @@ def main() -> None:
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
     ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
     ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
-    ap.add_argument("--floor", choices=("relay", "split"), default="relay", help="venue: the baseline, a bare relay (bench/relay.py) or, for BENCH_RELAY=1, the same split in two processes with each mark committed before its ack")
+    ap.add_argument("--floor", choices=("relay", "split", "split-nodisk"), default="relay", help="venue: the baseline, a bare relay (bench/relay.py) or, for BENCH_RELAY=1, the same split in two processes with each mark committed before its ack (split-nodisk: acked at once)")
     ap.add_argument("--json", help="write the raw samples here")
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")
     args = ap.parse_args()
