@@ -17,7 +17,9 @@ locks it. Measured:
 - ack: from each submit until that judge has the durable acknowledgement;
 - memory: server RSS with the viewers connected minus before, per viewer.
 The relay forwards, for each judge message, one message of the size the server's update
-had (progress or reveal) to the same viewers and answers with an ack-sized reply.
+had (progress or reveal) to the same viewers and answers with an ack-sized reply. With
+--floor split it is the floor of BENCH_RELAY=1 instead: the viewers held by the server's own
+relay process, each judge message committed to SQLite before its answer (bench/relay.py).
 
 throughput: JUDGES judges (one panel, 50 contestants open at once) submit as fast as the
 per-connection rate limit allows (16 a second each, under the limit of 20), with 1,000
