@@ -5,7 +5,8 @@
 Times, for each judge's frame: until the sequencer takes it up, the log's append (in the
 writer thread), framing the judges' and consoles' updates of each batch (overlapping the
 append), and until its acknowledgement is written to the socket; for each reveal, writing it
-to every viewer; and the collections of the garbage collector's oldest generation. Prints the medians
+to every viewer (with BENCH_RELAY=1: from the last judge's frame until it is sent to the
+relay); and the collections of the garbage collector's oldest generation. Prints the medians
 and p99s to stderr when the benchmark stops the server. LOOP_STALLS=1 also names
 the callbacks that held the event loop for over 2 ms. LANE_SLICE=N in the environment
 tries another slice of the audience's writes (judging/sequencer.py). Run by hand; not a test.
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from judging import sequencer, server, store
+from judging import relay_link, sequencer, server, store
 
 taken: list[float] = []
 appends: list[float] = []
@@ -30,6 +31,8 @@ framing: list[float] = []
 acked: list[float] = []
 phases: dict[str, list[float]] = {"process": [], "flush": [], "flush_staff": [], "pace": []}
 reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
+to_relay: list[float] = []  # with the relay: from the last judge's frame until the reveal is sent to it
+last_frame = [0.0]
 gc_pauses: list[float] = []  # each collection of the oldest generation
 _gc_start = [0.0]
 gc_log: list[tuple[float, float, str]] = []
@@ -58,7 +61,7 @@ def timed(func, into: list[float]):
 
 def on_frame(self, peer, frame):
     if peer.who.role == "judge":
-        peer.t_frame = time.perf_counter()
+        peer.t_frame = last_frame[0] = time.perf_counter()
     return _on_frame(self, peer, frame)
 
 
@@ -102,6 +105,15 @@ async def write_slices(self, plan):
         reveal_writes.append((time.perf_counter() - t) * 1000)
 
 
+_relay_flush = relay_link.RelayLink.flush
+
+
+def relay_flush(self, first, last, epoch, tail):
+    if b'"reveal":{' in tail:
+        to_relay.append((time.perf_counter() - last_frame[0]) * 1000)
+    _relay_flush(self, first, last, epoch, tail)
+
+
 _run = asyncio.events.Handle._run
 
 
@@ -137,7 +149,8 @@ def report(*_):
     print(f"oldest-generation collections: {len(gc_pauses)}, the longest {max(gc_pauses, default=0):.1f} ms; "
           f"objects tracked at the end: {len(gc.get_objects())}, frozen {gc.get_freeze_count()}", file=sys.stderr)
     for name, values in (*phases.items(), ("frame to sequencer", taken), ("log append", appends), ("framing the staff's updates", framing),
-                         ("frame to ack written", acked), ("a reveal written to the viewers", reveal_writes)):
+                         ("frame to ack written", acked), ("a reveal written to the viewers", reveal_writes),
+                         ("the last frame to the reveal sent to the relay", to_relay)):
         v = sorted(values)
         if v:
             print(f"{name}: median {v[len(v) // 2]:.2f} ms, p99 {v[int(len(v) * 0.99)]:.2f} ms (n={len(v)})", file=sys.stderr, flush=True)
@@ -150,6 +163,7 @@ sequencer.Sequencer._flush = flush
 store.Store.append = timed(store.Store.append, appends)
 sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 sequencer.Sequencer._write_slices = write_slices
+relay_link.RelayLink.flush = relay_flush
 if os.environ.get("LOOP_STALLS"):  # each step of a batch, timed
     for name in ("flush_staff", "pace"):
         setattr(sequencer.Sequencer, f"_{name}", timed(getattr(sequencer.Sequencer, f"_{name}"), phases[name]))
