@@ -25,7 +25,7 @@ Rules decided here (worked examples in tests/test_rules_examples.py):
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import AbstractSet, Iterable, Mapping
 
 from judging.rules.awards import unit_standings
 from judging.rules.errors import MarkError
@@ -176,11 +176,11 @@ class Tabulator:
         self._results[key] = result
         return result
 
-    def participants(self, rid: str, category: str) -> set[str]:
+    def participants(self, rid: str, category: str) -> AbstractSet[str]:
         """Who takes part in a round: everyone in the first, the advancers after that."""
         i = self._index[rid]
         if i == 0 or self.contest.combine != "advancement":
-            return {c.id for c in self.contest.in_category(category)}
+            return self.contest.ids_in_category(category)
         previous = self.contest.rounds[i - 1]
         return {c.id for r, c in self.round_ranking(previous.id, category) if r <= (previous.advance or 0)}
 

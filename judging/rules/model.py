@@ -203,6 +203,7 @@ class Contest:
         for c in self.contestants:
             by_category.setdefault(c.category, []).append(c)
         object.__setattr__(self, "_by_category", {k: tuple(v) for k, v in by_category.items()})
+        object.__setattr__(self, "_ids_by_category", {k: frozenset(c.id for c in v) for k, v in by_category.items()})
         recused: dict[str, set[str]] = {}
         for c in self.contestants:
             out = recused.setdefault(c.id, set())
@@ -301,3 +302,8 @@ class Contest:
 
     def in_category(self, category: str) -> list[Contestant]:
         return list(self._by_category.get(category, ()))  # type: ignore[attr-defined]
+
+    def ids_in_category(self, category: str) -> frozenset[str]:
+        """The contestants' ids of a category, one shared set (checked once per contestant in
+        every pass over a round: a set built per call made such passes quadratic)."""
+        return self._ids_by_category.get(category, frozenset())  # type: ignore[attr-defined]
