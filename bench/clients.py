@@ -6,7 +6,8 @@ their own, for the recovery benchmark:
 Prints 'connected COUNT' once every client has its first snapshot. Each client notes when
 it was back in sync with each server it met (a snapshot, or a resume, of a new epoch);
 judges submit a card every S seconds to an
-open contestant. A line 'report' on stdin prints one JSON line and exits.
+open contestant. A line 'report' on stdin stops the judges, waits up to 5 s for their
+outboxes to drain (a mark on its way is not a mark lost), prints one JSON line and exits.
 Run by hand, through bench_recovery.py; not a test.
 """
 
@@ -69,6 +70,11 @@ async def main(url: str, count: int, who: str, every: float) -> None:
     RUNNING.extend(asyncio.create_task(judge(cl, jid)) for cl, jid in zip(clients, judges))
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     stop.set()
+    # A mark submitted just before the report is still on its way: give the outboxes a few
+    # seconds to drain, so that what is counted is what the server never acknowledged.
+    deadline = time.monotonic() + 5.0
+    while any(cl.outbox.items for cl in clients) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
     unacked = sum(len(cl.outbox.items) for cl in clients)
     print(json.dumps({"stamps": stamps, "unacked": unacked, "resumes": sum(cl.resumes for cl in clients),
                       "snapshots": sum(cl.snapshots for cl in clients), "unsynced": sum(not cl.synced.is_set() for cl in clients)}), flush=True)
