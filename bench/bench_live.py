@@ -25,7 +25,9 @@ throughput: JUDGES judges (one panel, 50 contestants open at once) submit as fas
 per-connection rate limit allows (16 a second each, under the limit of 20), with 1,000
 viewers connected and receiving every update (skim mode: see bench/viewers.py). Counted:
 acknowledgements per second in the steady part of the run; afterwards, marks in the log
-equal to acknowledgements received, and every viewer at the log's last seq.
+equal to acknowledgements received, and every viewer at the log's last seq. Then the same
+against the floor (--floor): the bare relay committing each message before its ack, what
+queued meanwhile in one commit, and forwarding a progress-sized update to the viewers.
 Run by hand; not a test. Results go in docs/benchmarks.md.
 """
 
@@ -291,63 +293,89 @@ async def throughput(args) -> None:
     for run in range(1, args.runs + 1):
         work = Path(tempfile.mkdtemp(prefix="bench-tp-"))
         contest, db = make_contest(work, 50, args.judges, auto_reveal=False)
-        proc = server_proc(contest, db)
-        viewers = ViewerProcs(proc.port, args.viewers, "skim") if args.viewers else None
+        for phase in ("server", args.floor):
+            print(f"run {run}, {phase}: " + await throughput_phase(args, run, phase, work, contest, db), flush=True)
+
+
+def throughput_floor(args, work: Path) -> list[str]:
+    """The floor of a durable throughput: the bare relay, each message committed before its
+    ack (in group commits), split as for the venue if asked; split-nodisk: not committed."""
+    out = floor_args(args, work)
+    if args.floor == "relay":
+        out += ["--durable", str(work / "floor.db")]
+    return out
+
+
+async def throughput_phase(args, run: int, phase: str, work: Path, contest: Path, db: Path) -> str:
+    floor = phase != "server"
+    proc = Proc([str(HERE / "relay.py")] + throughput_floor(args, work)) if floor else server_proc(contest, db)
+    viewers = ViewerProcs(proc.port, args.viewers, "skim") if args.viewers else None
+    cids = [f"C{i:04d}" for i in range(1, 51)]
+    ctl = None
+    if not floor:
         ctl = Judge("control")
         ctl.ws = await connect(HOST, proc.port, CONTROL_TOKEN, ctl.on_text)
-        cids = [f"C{i:04d}" for i in range(1, 51)]
         ctl.ws.send_text(json.dumps({"type": "control", "id": "open", "action": "open", "data": {"contestants": cids}}))
         await wait_for(lambda: "open" in ctl.done)
-        pumps = [Pump(j) for j in judge_ids(args.judges)]
-        conns = []
-        for p in pumps:
-            conns.append(await connect(HOST, proc.port, judge_token(p.jid), lambda b: None, skim=p.on_chunk))
-        await asyncio.sleep(1.0)
-        rng = random.Random(args.seed + run)
-        interval = 1.0 / args.rate
-        t_begin = time.monotonic()
-        cpu0 = proc.cpu_seconds()
-        samples: list[tuple[float, int]] = []
-        n = 0
-        while time.monotonic() - t_begin < args.seconds:
-            tick = time.monotonic()
-            for p, ws in zip(pumps, conns):
-                if p.sent < (tick - t_begin) * args.rate + 1:
-                    cid = cids[(p.sent + int(p.jid[1:])) % len(cids)]
-                    n += 1
+    pumps = [Pump(j) for j in judge_ids(args.judges)]
+    conns = []
+    for p in pumps:
+        conns.append(await connect(HOST, proc.port, judge_token(p.jid), lambda b: None, skim=p.on_chunk))
+    await asyncio.sleep(1.0)
+    rng = random.Random(args.seed + run)
+    interval = 1.0 / args.rate
+    t_begin = time.monotonic()
+    cpu0 = proc.cpu_seconds()
+    samples: list[tuple[float, int]] = []
+    while time.monotonic() - t_begin < args.seconds:
+        tick = time.monotonic()
+        for p, ws in zip(pumps, conns):
+            if p.sent < (tick - t_begin) * args.rate + 1:
+                cid = cids[(p.sent + int(p.jid[1:])) % len(cids)]
+                sid = f"{p.jid}-{p.sent}"
+                if floor:  # a progress-sized update for the viewers, an ack for the judge
+                    ws.send_text(f'{{"id":"{sid}","contestant":"{cid}","relay":"progress","size":300,"pad":"{"x" * 40}"}}')
+                else:
                     ws.send_text(
-                        f'{{"type":"submit","id":"{p.jid}-{p.sent}","round":"final","contestant":"{cid}","scores":{{"total":"{rng.randint(7000, 9900) / 100:.2f}"}}}}'
+                        f'{{"type":"submit","id":"{sid}","round":"final","contestant":"{cid}","scores":{{"total":"{rng.randint(7000, 9900) / 100:.2f}"}}}}'
                     )
-                    p.sent += 1
-            samples.append((time.monotonic(), sum(p.acks for p in pumps)))
-            await asyncio.sleep(max(0.0, interval / 4 - (time.monotonic() - tick)))
-        cpu = proc.cpu_seconds() - cpu0
-        sent = sum(p.sent for p in pumps)
-        await wait_for(lambda: sum(p.acks for p in pumps) >= sent, 30)
-        t_end = time.monotonic()
-        # Steady part: from 2 s in to the end of sending.
-        a = next(s for s in samples if s[0] - t_begin >= 2.0)
-        b = samples[-1]
-        rate = (b[1] - a[1]) / (b[0] - a[0])
-        await asyncio.sleep(0.5)
+                p.sent += 1
+        samples.append((time.monotonic(), sum(p.acks for p in pumps)))
+        await asyncio.sleep(max(0.0, interval / 4 - (time.monotonic() - tick)))
+    cpu = proc.cpu_seconds() - cpu0
+    sent = sum(p.sent for p in pumps)
+    await wait_for(lambda: sum(p.acks for p in pumps) >= sent, 30)
+    t_end = time.monotonic()
+    # Steady part: from 2 s in to the end of sending.
+    a = next(s for s in samples if s[0] - t_begin >= 2.0)
+    b = samples[-1]
+    rate = (b[1] - a[1]) / (b[0] - a[0])
+    await asyncio.sleep(0.5)
+    marks, last = 0, 0
+    if floor and args.floor != "split-nodisk":
+        con = sqlite3.connect(str(work / "floor.db"))
+        marks, last = con.execute("select count(*), max(seq) from events").fetchone()
+        con.close()
+    elif not floor:
         con = sqlite3.connect(str(db))
         marks = con.execute("select count(*) from events where kind = 'mark'").fetchone()[0]
         last = con.execute("select max(seq) from events").fetchone()[0]
         con.close()
-        report = viewers.report({"last": last}) if viewers else []
-        acks = sum(p.acks for p in pumps)
-        lagging = sorted({s for r in report for s in r["last_seqs"]} - {last})
-        print(
-            f"run {run}: offered {args.judges * args.rate}/s; acknowledged {rate:.0f}/s steady "
-            f"({acks} acks, {sent} sent, {marks} marks in the log, drain {t_end - b[0]:.2f} s); "
-            f"server CPU {cpu / args.seconds * 100:.0f}% of a core; viewers {args.viewers}, "
-            f"dropped {sum(r['dropped'] for r in report)}, not at the last seq {lagging or 'none'} "
-            f"(the last viewer there {max((r['caught_up_in'] for r in report), default=0) + 0.5:.2f} s after the last ack)"
-        )
-        for c in conns:
-            c.close()
+    report = viewers.report({"last": last}) if viewers else []
+    acks = sum(p.acks for p in pumps)
+    lagging = sorted({s for r in report for s in r["last_seqs"]} - {last})
+    for c in conns:
+        c.close()
+    if ctl is not None:
         ctl.ws.close()
-        proc.stop()
+    proc.stop()
+    return (
+        f"offered {args.judges * args.rate}/s; acknowledged {rate:.0f}/s steady "
+        f"({acks} acks, {sent} sent, {marks} marks in the log, drain {t_end - b[0]:.2f} s); "
+        f"CPU {cpu / args.seconds * 100:.0f}% of a core; viewers {args.viewers}, "
+        f"dropped {sum(r['dropped'] for r in report)}, not at the last seq {lagging or 'none'} "
+        f"(the last viewer there {max((r['caught_up_in'] for r in report), default=0) + 0.5:.2f} s after the last ack)"
+    )
 
 
 def main() -> None:
