@@ -1,6 +1,6 @@
 """Benchmark recovery after kill -9 with a million events in the log.
 
-    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean | --viewers-impl c] [--watchdog [--relay]] [--loop uvloop] [--pin 0/1] [--json F]
+    python bench/bench_recovery.py [--events 1000000] [--kills 5] [--work DIR] [--lean | --viewers-impl c] [--watchdog [--relay]] [--loop uvloop] [--pin 0/1] [--json F] [--floor]
 
 A contest of 500 contestants and 40 judges with EVENTS events in its log (generated
 straight into the database with a fixed seed: every contestant opened, marks and revisions,
@@ -18,7 +18,10 @@ moment, the server gets SIGKILL and is started again at once. Measured per resta
 - back: for each client, from the kill until it is in sync with the new server, by a
   snapshot or a resume (and from the start of the new process);
 and, once, the first start on the log without a checkpoint (the whole log replayed).
-Afterwards: acknowledged marks in the log exactly once each (none lost, none twice).
+Afterwards: acknowledged marks in the log exactly once each (none lost, none twice). With
+--floor, then the same viewers and kills against a bare websockets server that answers each
+hello as the server would and does nothing else (bench/relay.py --welcome, restarted by the
+benchmark): what reconnecting a hall costs the machine and the library, whatever the server.
 Run by hand; not a test. Results go in docs/benchmarks.md.
 """
 
@@ -161,6 +164,16 @@ def spawn_clients(url: str, count: int, who: str, lean: bool = False, c: bool = 
     return p
 
 
+class Floor(Server):
+    """The recovery's floor (--floor): bench/relay.py --welcome, a bare websockets server that
+    answers each viewer's hello as the server would (a welcome, resumed or with an empty
+    snapshot) and does nothing else; restarted by the benchmark after each kill."""
+
+    def __init__(self, port: int):
+        self.args = [sys.executable, str(HERE / "relay.py"), "--welcome", "--port", str(port)] + (["--uvloop"] if os.environ.get("JUDGING_LOOP") == "uvloop" else [])
+        self.p = None
+
+
 async def main(args) -> None:
     print(machine())
     work = Path(args.work)
@@ -174,11 +187,22 @@ async def main(args) -> None:
     ck = db.with_name(db.name + ".checkpoint")
     ck.unlink(missing_ok=True)
     port = 20000 + os.getpid() % 20000
-    url = f"ws://127.0.0.1:{port}"
     extra = (["--loop", args.loop] if args.loop else []) + (["--relay"] if args.relay else [])  # else serve's defaults
     server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
+    await phase(args, server, port, judges=True)
+    con = sqlite3.connect(str(db))
+    rows = con.execute("select json_extract(data, '$.judge'), json_extract(data, '$.submission') from events where kind = 'mark' and client != 'gen'").fetchall()
+    con.close()
+    print(f"  live marks in the log: {len(rows)}, distinct {len(set(rows))}")
+    if args.floor:
+        print("the floor: bench/relay.py --welcome, the same viewers, kills at the same moments")
+        await phase(args, Floor(port + 1), port + 1, judges=False)
+
+
+async def phase(args, server: Server, port: int, judges: bool) -> None:
+    url = f"ws://127.0.0.1:{port}"
     _, first = server.start()
-    print(f"first start, whole log replayed (no checkpoint): listening after {first:.2f} s")
+    print(f"first start{', whole log replayed (no checkpoint)' if judges else ''}: listening after {first:.2f} s")
     await asyncio.sleep(1.0)
     if args.viewers_impl == "c":
         procs = [spawn_clients(url, args.viewers, "viewer", c=True)]
@@ -187,7 +211,7 @@ async def main(args) -> None:
     # Ten judges a process: at a venue each has a laptop of its own; in one process of forty,
     # a judge's reconnection waited for the other 39 in that process.
     ids = judge_ids(40)
-    judge_procs = [spawn_clients(url, 10, "judges:" + ",".join(ids[i : i + 10])) for i in range(0, 40, 10)]
+    judge_procs = [spawn_clients(url, 10, "judges:" + ",".join(ids[i : i + 10])) for i in range(0, 40, 10)] if judges else []
     procs += judge_procs
     rng = random.Random(args.seed)
     kills = []
@@ -195,9 +219,9 @@ async def main(args) -> None:
         await asyncio.sleep(rng.uniform(2.0, 4.0))
         t_kill = server.kill9()
         t0, listening = server.start()
-        t_serving = await probe(url)
+        t_serving = await probe(url) if judges else t0 + listening
         kills.append({"kill": t_kill, "spawn": t0, "listening": listening, "serving": t_serving - t0})
-        print(f"kill {k + 1}: listening after {listening * 1000:.0f} ms, a snapshot after {(t_serving - t0) * 1000:.0f} ms from the restart")
+        print(f"kill {k + 1}: listening after {listening * 1000:.0f} ms" + (f", a snapshot after {(t_serving - t0) * 1000:.0f} ms from the restart" if judges else ""))
     await asyncio.sleep(3.0)
     reports = []
     for p in procs:
@@ -208,7 +232,7 @@ async def main(args) -> None:
     server.p.terminate()  # type: ignore[union-attr]
     server.p.wait(30)  # type: ignore[union-attr]
     stamps = [s for r in reports for s in r["stamps"]]
-    judges = {id(s) for r in reports[-len(judge_procs) :] for s in r["stamps"]}
+    judge_stamps = {id(s) for r in reports[len(reports) - len(judge_procs) :] for s in r["stamps"]}
     by_kind: dict[str, list[float]] = {"viewers": [], "judges": []}
     from_kill, from_spawn, missing = [], [], 0
     for i, k in enumerate(kills):
@@ -220,7 +244,7 @@ async def main(args) -> None:
                 missing += 1
                 continue
             mine.append((back[0] - k["kill"]) * 1000)
-            by_kind["judges" if id(marks) in judges else "viewers"].append(mine[-1])
+            by_kind["judges" if id(marks) in judge_stamps else "viewers"].append(mine[-1])
             from_spawn.append((back[0] - k["spawn"]) * 1000)
         from_kill += mine
         print(f"kill {i + 1}: {len(mine)} of {len(stamps)} clients back before the next kill ({(end - k['kill']) * 1000:.0f} ms later)"
@@ -232,14 +256,14 @@ async def main(args) -> None:
           f"clients out of sync at the end {sum(r['unsynced'] for r in reports)}")
     for name, values in (("listening", listening), ("serving", serving), ("back, from the kill", from_kill), ("back, from the restart", from_spawn),
                          ("  viewers, from the kill", by_kind["viewers"]), ("  judges, from the kill", by_kind["judges"])):
+        if not values:
+            continue
         med, p99 = summary(values)
         print(f"  {name:24s} median {med:7.1f} ms  p99 {p99:7.1f} ms  max {max(values):7.1f} ms  (n={len(values)})")
     if args.json:
-        Path(args.json).write_text(json.dumps({"kills": kills, "back": by_kind}))
-    con = sqlite3.connect(str(db))
-    rows = con.execute("select json_extract(data, '$.judge'), json_extract(data, '$.submission') from events where kind = 'mark' and client != 'gen'").fetchall()
-    con.close()
-    print(f"  live marks in the log: {len(rows)}, distinct {len(set(rows))}; unacknowledged at the end: {sum(r['unacked'] for r in reports)}")
+        Path(args.json if judges else args.json + ".floor").write_text(json.dumps({"kills": kills, "back": by_kind}))
+    if judge_procs:
+        print(f"  unacknowledged at the end: {sum(r['unacked'] for r in reports)}")
 
 
 if __name__ == "__main__":
@@ -258,6 +282,7 @@ if __name__ == "__main__":
     ap.add_argument("--json", help="write each kill's times and each client's time back here")
     ap.add_argument("--loop", choices=("asyncio", "uvloop"), help="the server's event loop (judging/eventloop.py; default as `judging serve`'s)")
     ap.add_argument("--relay", action="store_true", help="with --watchdog: `judging serve --relay`")
+    ap.add_argument("--floor", action="store_true", help="then the same kills with a bare websockets server answering the viewers' hellos (bench/relay.py --welcome); with --viewers-impl c")
     args = ap.parse_args()
     os.environ["JUDGING_LOOP"] = args.loop or "asyncio"  # for the server without --watchdog (bench/serve_bench.py)
     if args.lean and args.viewers_impl == "c":

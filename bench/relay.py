@@ -16,16 +16,25 @@ and every broadcast goes there once, framed as the server frames a flush. `--dur
 answers a judge only once its message is a row committed to SQLite as the server's log is
 (WAL, synchronous=FULL, one writer thread, what queued meanwhile in one commit): the floor of
 a durable acknowledgement.
-Prints 'ready PORT'. Run by hand, through bench_live.py; not a test.
+`--welcome` is the floor of the recovery benchmark (bench_recovery.py --floor): a viewer's
+hello is answered as the server answers it, with a welcome and an empty snapshot, or, when it
+names a lineage and seq (a viewer back after a restart), a welcome that says it resumed; and
+nothing else. `--port P` listens on P.
+Prints 'ready PORT SECONDS_SINCE_START START' as bench/serve_bench.py does. Run by hand,
+through bench_live.py or bench_recovery.py; not a test.
 """
 
 from __future__ import annotations
 
+import time
+
+T0 = time.monotonic()
+
 import asyncio
 import json
+import os
 import sqlite3
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from websockets.asyncio.server import broadcast, serve
@@ -129,12 +138,25 @@ def forward(kind: str, n: int, body: str) -> None:
     send_held()
 
 
+EPOCH = os.urandom(4).hex()  # --welcome: a new one each start, as the server's
+
+
+async def welcome(ws, hello: dict) -> None:
+    if hello.get("lineage"):
+        await ws.send(f'{{"type":"welcome","role":"viewer","lineage":"floor","epoch":"{EPOCH}","seq":{hello.get("since", 0)},"resumed":true}}')
+    else:
+        await ws.send(f'{{"type":"welcome","role":"viewer","lineage":"floor","epoch":"{EPOCH}","seq":0,"resumed":false}}')
+        await ws.send(f'{{"type":"snapshot","epoch":"{EPOCH}","seq":0,"state":{{}}}}')
+
+
 async def handle(ws) -> None:
     global seq
     judge = ws.request.headers.get("Authorization") is not None
     try:
-        await ws.recv()  # hello
+        hello = await ws.recv()
         if not judge:
+            if "--welcome" in sys.argv:
+                await welcome(ws, json.loads(hello))
             if link is not None and hand_over(ws):
                 return
             viewers.add(ws)
@@ -167,8 +189,9 @@ async def main() -> None:
         assert link.up, "the relay process did not start"
     if "--durable" in sys.argv:
         log = open_log(sys.argv[sys.argv.index("--durable") + 1])
-    async with serve(handle, "127.0.0.1", 0, max_size=64 * 1024, max_queue=16, compression=None, ping_interval=10, ping_timeout=20) as server:
-        print(f"ready {server.sockets[0].getsockname()[1]}", flush=True)
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    async with serve(handle, "127.0.0.1", port, max_size=64 * 1024, max_queue=16, compression=None, ping_interval=10, ping_timeout=20, backlog=4096) as server:  # the server's BACKLOG
+        print(f"ready {server.sockets[0].getsockname()[1]} {time.monotonic() - T0:.4f} {T0:.6f}", flush=True)
         await asyncio.Event().wait()
 
 
