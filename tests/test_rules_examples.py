@@ -537,6 +537,8 @@ FIN = {"A": same(60), "B": same(66), "C": same(62)}
 def test_advancement(carry_over, expected_totals, expected_ranks):
     contest = advancement(carry_over)
     tab = tabulate(contest, cards("pre", PRE) + cards("fin", FIN))
+    assert tab.participants("pre", "c") == {"A", "B", "C", "D"}  # the first round: everyone
+    assert not tab.participants("pre", "no such category")
     assert tab.participants("fin", "c") == {"A", "B", "C"}
     assert totals(tab) == {k: D(v) for k, v in expected_totals.items()}
     assert ranks(tab) == expected_ranks
