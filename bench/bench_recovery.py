@@ -285,6 +285,8 @@ if __name__ == "__main__":
     ap.add_argument("--floor", action="store_true", help="then the same kills with a bare websockets server answering the viewers' hellos (bench/relay.py --welcome); with --viewers-impl c")
     args = ap.parse_args()
     os.environ["JUDGING_LOOP"] = args.loop or "asyncio"  # for the server without --watchdog (bench/serve_bench.py)
+    if args.floor and args.viewers_impl != "c":
+        ap.error("--floor speaks only to the C viewers (--viewers-impl c): the Python clients expect a whole server")
     if args.lean and args.viewers_impl == "c":
         ap.error("--lean is for the Python viewers; --viewers-impl c replaces them")
     if args.pin:
