@@ -33,6 +33,21 @@ async def line(proc: asyncio.subprocess.Process) -> str:
         return (await proc.stdout.readline()).decode()  # type: ignore[union-attr]
 
 
+async def serving_url(proc: asyncio.subprocess.Process) -> str:
+    """The address `judging serve` says it serves on (its first line)."""
+    return (await line(proc)).split("serving on ", 1)[1].split()[0]
+
+
+async def interrupted(proc: asyncio.subprocess.Process, *clients: Client | None) -> tuple[str, str]:
+    """Close these clients, then Ctrl+C `judging serve` as a terminal would (its whole group);
+    its stdout and stderr."""
+    for cl in clients:
+        if cl is not None:
+            await cl.close()
+    os.killpg(proc.pid, signal.SIGINT)
+    return await finish(proc)
+
+
 def serving_process(proc: asyncio.subprocess.Process) -> int:
     pid = watchdog.serving_process(proc.pid)
     assert pid is not None
@@ -47,6 +62,21 @@ async def standby_process(proc: asyncio.subprocess.Process, *not_these: int) -> 
                 if pid not in not_these and Path(f"/proc/{pid}/comm").read_bytes().strip() == watchdog.STANDBY_NAME:
                     return pid
             await asyncio.sleep(0.02)
+
+
+def sockets_of(pid: int) -> int:
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:  # closed while listed
+            pass
+    return count
+
+
+def relays_of(pid: int) -> list[int]:
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]
 
 
 async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
@@ -123,8 +153,7 @@ async def test_the_standby_serves_when_the_server_process_is_killed(tmp_path):
     proc = await serve(tmp_path, "--port", "0")
     ctl = judge = None
     try:
-        said = await line(proc)
-        url = said.split("serving on ", 1)[1].split()[0]
+        url = await serving_url(proc)
         spare = await standby_process(proc)
         killed = serving_process(proc)
         assert "uvloop" not in Path(f"/proc/{killed}/maps").read_text()  # asyncio's loop without --relay
@@ -170,44 +199,22 @@ async def test_a_killed_standby_is_replaced_and_the_server_goes_on(tmp_path):
 
 async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly(tmp_path):
     proc = await serve(tmp_path, "--port", "0", "--relay")
+    viewer = None
     try:
-        said = await line(proc)
-        url = said.split("serving on ", 1)[1].split()[0]
-        viewer = Client(url, None, backoff=(0.02, 0.2))
-        try:
-            await viewer.start(WAIT)
-            server = serving_process(proc)
-            children = [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
-            # (a checkpoint being written is a child too, for a moment)
-            relays = [pid for pid in children if Path(f"/proc/{pid}/comm").read_bytes().strip() == b"judging-relay"]
-            assert len(relays) == 1
-            # Both on uvloop, the relay's default (judging/eventloop.py): it follows the server.
-            for pid in (server, relays[0]):
-                assert "uvloop" in Path(f"/proc/{pid}/maps").read_text()
-            await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
-        finally:
-            await viewer.close()
+        viewer = Client(await serving_url(proc), None, backoff=(0.02, 0.2))
+        await viewer.start(WAIT)
+        server = serving_process(proc)
+        relays = relays_of(server)  # (a checkpoint being written is a child too, for a moment)
+        assert len(relays) == 1
+        # Both on uvloop, the relay's default (judging/eventloop.py): it follows the server.
+        for pid in (server, relays[0]):
+            assert "uvloop" in Path(f"/proc/{pid}/maps").read_text()
+        await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl+C
-        out, err = await finish(proc)
+        out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
     assert not Path(f"/proc/{relays[0]}").exists() or "State:\tZ" in Path(f"/proc/{relays[0]}/status").read_text()
-
-
-def sockets_of(pid: int) -> int:
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            count += os.readlink(fd).startswith("socket:")
-        except FileNotFoundError:  # closed while listed
-            pass
-    return count
-
-
-def relays_of(pid: int) -> list[int]:
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]
 
 
 async def standby_relay(proc: asyncio.subprocess.Process) -> tuple[int, int]:
@@ -232,8 +239,7 @@ async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
     proc = await serve(tmp_path, "--port", "0", "--relay")
     viewer = None
     try:
-        said = await line(proc)
-        url = said.split("serving on ", 1)[1].split()[0]
+        url = await serving_url(proc)
         spare, ready = await standby_relay(proc)
         await kill_the_server(proc)
         assert serving_process(proc) == spare and relays_of(spare) == [ready]
@@ -244,10 +250,7 @@ async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
             while sockets_of(ready) <= held:
                 await asyncio.sleep(0.02)
     finally:
-        if viewer is not None:
-            await viewer.close()
-        os.killpg(proc.pid, signal.SIGINT)
-        out, err = await finish(proc)
+        out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
 
 
@@ -255,8 +258,7 @@ async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path
     proc = await serve(tmp_path, "--port", "0", "--relay")
     viewer = None
     try:
-        said = await line(proc)
-        url = said.split("serving on ", 1)[1].split()[0]
+        url = await serving_url(proc)
         _, relay = await standby_relay(proc)
         os.kill(relay, signal.SIGKILL)
         await kill_the_server(proc)
@@ -264,10 +266,7 @@ async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path
         await viewer.start(WAIT)
         await viewer.wait_for(lambda: viewer.state is not None and "status" in viewer.state, WAIT)
     finally:
-        if viewer is not None:
-            await viewer.close()
-        os.killpg(proc.pid, signal.SIGINT)
-        out, err = await finish(proc)
+        out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
     # Killed before or after it said it was ready: either way the server serves them itself.
     assert "the scoreboards are served here" in err, err
