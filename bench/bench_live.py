@@ -184,7 +184,7 @@ async def venue_phase(port: int, relay: bool, schedule: list[list[tuple[str, flo
 
 
 def floor_args(args, work: Path) -> list[str]:
-    """The bare relay's options: bench/relay.py as the issue's floor, or with --split and
+    """The bare relay's options: bench/relay.py as the venue's floor, or with --split and
     --durable, the floor of `judging serve --relay` (the scoreboards in the relay process,
     each mark committed before its ack); split-nodisk: the same, acked without the disk."""
     out = ["--uvloop"] if args.loop == "uvloop" else []
