@@ -3,22 +3,37 @@
 A hall's thousand screens cost the server a thousand socket writes for every paced update,
 on the event loop and under the GIL that the judges' acknowledgements need too. With
 ``Limits.relay`` the server welcomes a scoreboard as before (hello, snapshot or resume), then
-hands its socket over to this process (``SCM_RIGHTS`` on a Unix socket pair) and sends here,
+hands its socket over to this process (``SCM_RIGHTS`` on a Unix socket) and sends here,
 once per paced update, the frames every scoreboard gets; this process writes them, each
 viewer's seq kept contiguous as the server would (judging/audience.py), on another core.
 
-The server's messages, one datagram each (``SOCK_SEQPACKET``):
+A server connects to the relay's listening socket (``SOCK_SEQPACKET``, abstract, only for
+processes of the relay's own user) and is told what the relay holds: ``R`` + the lowest and
+highest seq its viewers hold and how many there are (8 bytes each) + the lineage they follow.
+Then its messages, one datagram each:
 - ``V`` + the viewer's seq in ASCII, with the socket's descriptor: a viewer to take over;
 - ``F`` + first and last seq (8 bytes each) + the epoch's length (1 byte) and the epoch + the
-  last event's framed update: the events from ``first`` to ``last`` for every viewer.
-End of file (the server stopped, or died) ends this process, its viewers' connections aborted:
-they reconnect to the next server. A viewer that asks anything (a snapshot) is sent to the
-server to get it: its connection is closed with 1012 (service restart), and it reconnects.
+  last event's framed update: the events from ``first`` to ``last`` for every viewer;
+- ``D``: drop every viewer (they reconnect, and are sent a snapshot);
+- ``L`` + a lineage: the viewers follow it from now on;
+- ``W`` + frames: written to every viewer as they are (the welcome of a new server);
+- ``Q``: the server stops; so does this process, its viewers' connections aborted.
+
+Started by one server (``judging serve`` without the watchdog), the relay ends with that
+server's connection. Started by the watchdog (``--linger``), it outlives a server that dies: its
+viewers stay connected, and the server that takes over (the standby) is told what they hold,
+welcomes them again and sends them what they missed; they never reconnect. If none does
+within ``--linger`` seconds, it lets its viewers go to reconnect, and goes on waiting.
+
+A viewer that asks anything (a snapshot) is sent to the server to get it: its connection is
+closed with 1012 (service restart), and it reconnects.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import signal
 import socket
 import struct
@@ -26,9 +41,11 @@ import sys
 
 from judging import eventloop, fanout
 from judging.protocol import MAX_FRAME
-from judging.watchdog import set_name
+from judging.watchdog import die_with, set_name
 
 SPAN = struct.Struct("!QQB")  # first, last, length of the epoch
+HELD = struct.Struct("!QQQ")  # the viewers' lowest seq, their highest, how many
+PEERCRED = struct.Struct("3i")  # pid, uid, gid
 MAX_MESSAGE = 1 << 22  # bytes of one message from the server at most (a flush's update)
 BUDGET = 256 * 4096  # bytes a viewer may have unsent before it is cut off (Limits.queue's)
 
@@ -106,37 +123,103 @@ class Viewer(asyncio.Protocol):
 
 
 class Relay:
-    def __init__(self, channel: socket.socket):
-        self.channel = channel
+    def __init__(self, listener: socket.socket, linger: float | None):
+        """``linger``: seconds to hold the viewers for the next server once one is gone;
+        None: the relay is one server's, and ends with it."""
+        self.listener, self.linger = listener, linger
+        self.channel: socket.socket | None = None  # the server's connection
+        self.lineage = b""
         self.viewers: set[Viewer] = set()
-        self.done = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self.done = self.loop.create_future()
         self.buf = bytearray(MAX_MESSAGE)  # read into, not allocated per message
+        self.orphaned: asyncio.TimerHandle | None = None  # while no server holds the viewers
+
+    def on_listener(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        _, uid, _ = PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size))
+        if uid != os.getuid():  # an abstract socket has no file mode: anyone could connect
+            conn.close()
+            return
+        if self.linger is None:  # one server's: nobody else is to connect
+            self.loop.remove_reader(self.listener)
+            self.listener.close()
+        conn.setblocking(False)
+        if self.channel is not None:
+            # The server before (killed): what it sent before it died still counts.
+            old, self.channel = self.channel, None
+            self.loop.remove_reader(old)
+            self.read(old)
+            old.close()
+        if self.done.done():
+            conn.close()
+            return
+        if self.orphaned is not None:
+            self.orphaned.cancel()
+            self.orphaned = None
+        seqs = [v.seq for v in self.viewers]
+        try:
+            conn.send(b"R" + HELD.pack(min(seqs, default=0), max(seqs, default=0), len(seqs)) + self.lineage)
+        except OSError:  # gone already (a standby stopped as it started)
+            conn.close()
+            self.server_gone()
+            return
+        self.channel = conn
+        self.loop.add_reader(conn, self.on_channel)
 
     def on_channel(self) -> None:
+        channel = self.channel
+        if channel is not None and not self.read(channel):
+            self.loop.remove_reader(channel)
+            channel.close()
+            self.channel = None
+            self.server_gone()
+
+    def read(self, channel: socket.socket) -> bool:
+        """Do what the server has sent; False once it is gone (or asked this process to stop)."""
         while True:
             try:
-                n, ancillary, flags, _ = self.channel.recvmsg_into([self.buf], socket.CMSG_SPACE(4))
+                n, ancillary, flags, _ = channel.recvmsg_into([self.buf], socket.CMSG_SPACE(4))
             except BlockingIOError:
-                return
+                return True
             except OSError:
                 n, ancillary, flags = 0, [], 0
             fds = [int.from_bytes(data[i : i + 4], sys.byteorder) for _, _, data in ancillary for i in range(0, len(data) - 3, 4)]
             if not n or flags & socket.MSG_TRUNC:
-                self.stop()  # the server is gone (or spoke past what this reads): viewers reconnect
-                return
+                return False  # the server is gone (or spoke past what this reads)
             msg = bytes(self.buf[:n])
-            if msg[:1] == b"V":
+            kind = msg[:1]
+            if kind == b"V":
                 for fd in fds:
                     self.take(socket.socket(fileno=fd), int(msg[1:]))
-            elif msg[:1] == b"F":
+            elif kind == b"F":
                 first, last, n = SPAN.unpack_from(msg, 1)
                 at = 1 + SPAN.size
                 self.flush(first, last, msg[at : at + n].decode(), msg[at + n :])
+            elif kind == b"W":
+                for viewer in list(self.viewers):
+                    viewer.write(msg[1:])
+            elif kind == b"L":
+                self.lineage = msg[1:]
+            elif kind == b"D":
+                self.drop()
+            elif kind == b"Q":
+                self.stop()
+                return False
+
+    def server_gone(self) -> None:
+        if self.linger is None:
+            self.stop()
+        elif not self.done.done() and self.orphaned is None:
+            self.orphaned = self.loop.call_later(self.linger, self.drop)
 
     def take(self, sock: socket.socket, seq: int) -> None:
         viewer = Viewer(self, seq)
         self.viewers.add(viewer)  # now: the next flush must reach it, made or not
-        made = asyncio.ensure_future(asyncio.get_running_loop().connect_accepted_socket(lambda: viewer, sock))
+        made = asyncio.ensure_future(self.loop.connect_accepted_socket(lambda: viewer, sock))
         made.add_done_callback(lambda f: f.cancelled() or f.exception() is None or self.viewers.discard(viewer))
 
     def flush(self, first: int, last: int, epoch: str, tail: bytes) -> None:
@@ -149,29 +232,42 @@ class Relay:
             viewer.write(shared if viewer.seq < first else fanout.empty_updates(epoch, viewer.seq + 1, last) + tail)
             viewer.seq = last
 
-    def stop(self) -> None:
+    def drop(self) -> None:
+        """Let every viewer go: each reconnects to a server."""
+        self.orphaned = None
         for viewer in list(self.viewers):
             if viewer.transport is not None:
                 viewer.transport.abort()
+        self.viewers.clear()
+        self.lineage = b""
+
+    def stop(self) -> None:
+        self.drop()
         if not self.done.done():
             self.done.set_result(None)
 
 
-async def serve(fd: int) -> None:
-    channel = socket.socket(fileno=fd)
-    channel.setblocking(False)
-    relay = Relay(channel)
-    asyncio.get_running_loop().add_reader(channel, relay.on_channel)
-    try:
-        channel.send(b"R")  # ready: the server hands viewers over from now on
-    except OSError:
-        return  # the server (a standby, say) stopped while this process was starting
+async def serve(listener: socket.socket, linger: float | None) -> None:
+    listener.setblocking(False)
+    relay = Relay(listener, linger)
+    relay.loop.add_reader(listener, relay.on_listener)
     await relay.done
 
 
-if __name__ == "__main__":
-    # Started in a session of its own (judging/relay_link.py), and deaf to Ctrl+C besides:
-    # the server stops this process (its channel closes) once it has stopped itself.
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m judging.relay")
+    ap.add_argument("listener", type=int, help="descriptor of the listening socket")
+    ap.add_argument("--linger", type=float, help="seconds to hold the viewers for the next server")
+    ap.add_argument("--parent", type=int, help="the watchdog's pid: this process ends with it")
+    args = ap.parse_args(argv)
+    if args.parent is not None:
+        die_with(args.parent)
+    # Started in a session of its own, and deaf to Ctrl+C besides: the server stops this
+    # process (``Q``, or its connection closes) once it has stopped itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_name(b"judging-relay")
-    eventloop.run(serve(int(sys.argv[1])))
+    eventloop.run(serve(socket.socket(fileno=args.listener), args.linger))
+
+
+if __name__ == "__main__":
+    main()

@@ -119,6 +119,7 @@ def run_server(args) -> int:
     eventloop.choose(loop)
     loaded = (load_contest(args.contest), contest_digest_text(args.contest))
     from judging import watchdog
+    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE, start_shared, stop_shared
 
     if not watchdog.available():
         return _serve(args, None, loaded)
@@ -128,18 +129,33 @@ def run_server(args) -> int:
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
         return 2
-    return watchdog.supervise(lambda s, serving: _serve(args, s, loaded, serving), sock, lambda s, told, serving: _standby(args, s, loaded, told, serving))
+    shared = None
+    if args.relay and RELAY_AVAILABLE:
+        # The watchdog's relay: the scoreboards it holds stay connected when a server dies.
+        shared = start_shared()
+    address = shared[1] if shared is not None else None
+    try:
+        return watchdog.supervise(lambda s, serving: _serve(args, s, loaded, serving, relay=_link(address)), sock, lambda s, told, serving: _standby(args, s, loaded, told, serving, address))
+    finally:
+        if shared is not None:
+            stop_shared(shared[0])
+
+
+def _link(address: bytes | None):
+    from judging.relay_link import RelayLink
+
+    return RelayLink(address) if address is not None else None
 
 
 def _db(args) -> Path:
     return Path(args.db) if args.db else default_db(args.contest)
 
 
-def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, serving) -> int:
+def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, serving, relay: bytes | None) -> int:
     """The watchdog's standby: the state recovered and kept up with the log (every
-    ``FOLLOW_EVERY`` s) until ``told`` it is to serve, then served from there."""
+    ``FOLLOW_EVERY`` s) until ``told`` it is to serve, then served from there (joining the
+    watchdog's relay at ``relay``, if there is one)."""
     from judging.recovery import Follower, covered
-    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE, RelayLink
     from judging.resume import SIZE, RecentChanges
     from judging.server import contest_hash
 
@@ -151,17 +167,12 @@ def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, servi
         while store.last_seq() - covered(store, digest_hash) > UNCOVERED:
             time.sleep(1.0)
         follower = Follower(contest, store, digest_hash, RecentChanges(SIZE))
-        relay = None
-        if args.relay and RELAY_AVAILABLE:
-            # Its interpreter starts now, while the server in service serves (0.2 s or more).
-            relay = RelayLink()
-            relay.spawn()
         while not told(FOLLOW_EVERY):
             follower.follow()
     except Exception as e:  # the server in service is unaffected; the watchdog starts no other
         print(f"warning: the standby server process stopped: {e}", flush=True)
         return 2
-    return _serve(args, sock, loaded, serving, follower, relay)
+    return _serve(args, sock, loaded, serving, follower, _link(relay))
 
 
 def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], serving=None, follower=None, relay=None) -> int:

@@ -35,7 +35,7 @@ from judging.rules.errors import MarkError
 from judging.rules.model import Contest
 from judging.sequencer import Limits, Peer, Principal, Sequencer  # noqa: F401 (Limits: imported from here)
 from judging.store import Store, token_hash
-from judging.views import control_snapshot, judge_snapshot, standings_section, viewer_snapshot
+from judging.views import control_snapshot, judge_snapshot, patch_for, standings_section, viewer_snapshot
 
 BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at net.core.somaxconn)
 
@@ -98,6 +98,8 @@ class JudgingServer(Sequencer):
         gc.freeze()
         if self.limits.relay:
             await self._relay.start()
+            if self._relay.up:
+                self._adopt()
         self._server = await serve(
             self._handle,
             **({"sock": sock} if sock is not None else {"host": host, "port": port}),
@@ -114,6 +116,21 @@ class JudgingServer(Sequencer):
             backlog=BACKLOG,
         )
         return self._server.sockets[0].getsockname()[1]
+
+    def _adopt(self) -> None:
+        """The scoreboards the relay held for the server before this one (killed) follow this
+        one, as if they had reconnected and resumed: welcomed again, with a new epoch, and sent
+        what they missed. Only if their views can be brought up to date; else they reconnect."""
+        low, high, count, lineage = self._relay.held
+        last = self.state.seq
+        changed = self._recent.since(low, last) if count and lineage == self.lineage and high <= last else None
+        if changed is None:
+            self._relay.adopt(self.lineage, None)
+            return
+        welcome = fanout.frame(p.encode(p.Welcome(p.VERSION, "viewer", self.epoch, None, self.lineage, True)))
+        tail = fanout.update_frame(self.epoch, last, patch_for("viewer", self.state, changed)) if low < last else b""
+        self._relay.adopt(self.lineage, welcome, (low + 1, last, self.epoch, tail) if tail else None)
+        log.info("the audience's relay kept %d scoreboards connected; they follow this server from seq %d", count, low)
 
     async def close(self) -> None:
         await self._relay.close()

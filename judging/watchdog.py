@@ -68,7 +68,8 @@ def available() -> bool:
     return True
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
+    """This process is killed when ``parent`` dies (and ends now if it is already gone)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -259,7 +260,7 @@ def _child(run: Callable[[], int], parent: int) -> int:
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _die_with(parent)
+        die_with(parent)
         code = run()
     except KeyboardInterrupt:
         code = 130

@@ -203,9 +203,8 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
     try:
         viewer = Client(await serving_url(proc), None, backoff=(0.02, 0.2))
         await viewer.start(WAIT)
-        server = serving_process(proc)
-        relays = relays_of(server)  # (a checkpoint being written is a child too, for a moment)
-        assert len(relays) == 1
+        server, relays = serving_process(proc), relays_of(proc.pid)
+        assert len(relays) == 1 and not relays_of(server)  # the watchdog's, not the server's
         # Both on uvloop, the relay's default (judging/eventloop.py): it follows the server.
         for pid in (server, relays[0]):
             assert "uvloop" in Path(f"/proc/{pid}/maps").read_text()
@@ -214,16 +213,14 @@ async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly
         out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
-    assert not Path(f"/proc/{relays[0]}").exists() or "State:\tZ" in Path(f"/proc/{relays[0]}/status").read_text()
+    assert not Path(f"/proc/{relays[0]}").exists()  # reaped by the watchdog
 
 
-async def standby_relay(proc: asyncio.subprocess.Process) -> tuple[int, int]:
-    """The watchdog's standby and the relay it started ahead, once both exist."""
-    spare = await standby_process(proc)
+async def held_by(relay: int, viewers: int, before: int) -> None:
+    """Once the relay holds this many more sockets than it did."""
     async with asyncio.timeout(WAIT):
-        while not relays_of(spare):
+        while sockets_of(relay) < before + viewers:
             await asyncio.sleep(0.02)
-    return spare, relays_of(spare)[0]
 
 
 async def kill_the_server(proc: asyncio.subprocess.Process) -> None:
@@ -233,33 +230,49 @@ async def kill_the_server(proc: asyncio.subprocess.Process) -> None:
     assert "serving on" in await line(proc)
 
 
-async def test_the_standby_has_its_relay_running_before_it_serves(tmp_path):
-    # A relay starts a Python interpreter (0.2 s or more): the standby starts its own while it
-    # waits, so that the hall's screens do not wait for it after a kill -9.
+async def test_after_a_kill_9_the_scoreboards_stay_connected_and_follow_the_standby(tmp_path):
+    # The watchdog's relay outlives the server process: its scoreboards never reconnect. The
+    # standby welcomes them again (a new epoch) and sends them what they missed.
+    store = Store(tmp_path / "w.db")
+    store.issue_tokens(grants())
+    store.close()
     proc = await serve(tmp_path, "--port", "0", "--relay")
-    viewer = None
+    viewer = ctl = fresh = None
     try:
         url = await serving_url(proc)
-        spare, ready = await standby_relay(proc)
-        await kill_the_server(proc)
-        assert serving_process(proc) == spare and relays_of(spare) == [ready]
-        held = sockets_of(ready)
-        viewer = Client(url, None, backoff=(0.02, 0.2))
+        [relay] = relays_of(proc.pid)
+        before = sockets_of(relay)
+        viewer, ctl = Client(url, None, backoff=(0.02, 0.2)), Client(url, CONTROL, backoff=(0.02, 0.2))
         await viewer.start(WAIT)
-        async with asyncio.timeout(WAIT):  # welcomed by the server, then held by that relay
-            while sockets_of(ready) <= held:
-                await asyncio.sleep(0.02)
+        await ctl.start(WAIT)
+        await held_by(relay, 1, before)
+        opened = await ctl.control("open", contestants=["C1"])
+        await viewer.wait_for(lambda: viewer.seq >= opened.seq, WAIT)
+        connection, epoch = viewer._ws, viewer.epoch
+        await standby_process(proc)
+        await kill_the_server(proc)
+        await ctl.wait_for(lambda: ctl.epoch != epoch and ctl.synced.is_set(), WAIT)
+        locked = await ctl.control("lock", contestants=["C1"])
+        await viewer.wait_for(lambda: viewer.seq == locked.seq, WAIT)
+        assert viewer._ws is connection and relays_of(proc.pid) == [relay]
+        assert viewer.epoch == ctl.epoch != epoch and viewer.snapshots == 1 and viewer.resumes == 1
+        assert viewer.state["status"]["C1"]["status"] == "locked"
+        fresh = Client(url, None)
+        await fresh.start(WAIT)
+        await fresh.wait_for(lambda: fresh.seq == locked.seq, WAIT)
+        assert viewer.state == fresh.state
     finally:
-        out, err = await interrupted(proc, viewer)
+        out, err = await interrupted(proc, viewer, ctl, fresh)
     assert proc.returncode == 0 and "Traceback" not in err, err
 
 
-async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path):
+async def test_when_the_relay_dies_the_servers_serve_the_scoreboards_themselves(tmp_path):
     proc = await serve(tmp_path, "--port", "0", "--relay")
     viewer = None
     try:
         url = await serving_url(proc)
-        _, relay = await standby_relay(proc)
+        [relay] = relays_of(proc.pid)
+        await standby_process(proc)
         os.kill(relay, signal.SIGKILL)
         await kill_the_server(proc)
         viewer = Client(url, None, backoff=(0.02, 0.2))
@@ -268,5 +281,4 @@ async def test_a_standby_whose_relay_died_serves_the_scoreboards_itself(tmp_path
     finally:
         out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
-    # Killed before or after it said it was ready: either way the server serves them itself.
-    assert "the scoreboards are served here" in err, err
+    assert "the audience's relay did not start; the scoreboards are served here" in err, err
