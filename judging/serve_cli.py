@@ -130,7 +130,7 @@ def run_server(args) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
         return 2
     shared = None
-    if args.relay and RELAY_AVAILABLE:
+    if args.relay and RELAY_AVAILABLE and not args.tls_cert:  # (TLS: judging/server.py)
         # The watchdog's relay: the scoreboards it holds stay connected when a server dies.
         shared = start_shared()
     address = shared[1] if shared is not None else None

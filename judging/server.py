@@ -96,7 +96,10 @@ class JudgingServer(Sequencer):
         # set apart from the cycle collector, a full collection during the contest walks only
         # what came since. Walking it all cost the hall 16 to 58 ms at a time (docs/benchmarks.md).
         gc.freeze()
-        if self.limits.relay:
+        if self.limits.relay and tls is not None:
+            # A TLS session's keys stay in this process: the relay could not write to its socket.
+            log.info("with TLS the scoreboards are served here, not by the audience's relay")
+        elif self.limits.relay:
             await self._relay.start()
             if self._relay.up:
                 self._adopt()

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 
 from judging.client import Client
 from judging.contest_file import contest_digest_text, load_contest
-from judging.server import JudgingServer, tls_context
+from judging.server import JudgingServer, Limits, tls_context
 from judging.store import Store
 from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, grants
 
@@ -52,6 +52,32 @@ async def test_a_judge_scores_over_wss(tmp_path, cert):
                     pass
     finally:
         await judge.close()
+        await control.close()
+        await server.close()
+        store.close()
+
+
+async def test_with_the_relay_asked_for_scoreboards_over_wss_stay_with_the_server(tmp_path, cert):
+    # A TLS session's keys are the server process's: a socket handed to the relay could not be
+    # written to. The server keeps its scoreboards and serves them itself.
+    crt, key = cert
+    store = Store(tmp_path / "tls.db")
+    store.issue_tokens(grants())
+    server = JudgingServer(load_contest(CONTEST), store, contest_digest_text(CONTEST), Limits(relay=True, audience_interval=0.05))
+    port = await server.start("127.0.0.1", 0, tls_context(str(crt), str(key)))
+    trust = ssl.create_default_context(cafile=str(crt))
+    control = Client(f"wss://127.0.0.1:{port}", CONTROL, ssl=trust)
+    viewer = Client(f"wss://127.0.0.1:{port}", None, ssl=trust)
+    try:
+        await control.start(WAIT)
+        await viewer.start(WAIT)
+        connection = viewer._ws
+        opened = await control.control("open", contestants=["C1"])
+        await viewer.wait_for(lambda: viewer.seq == opened.seq, WAIT)
+        assert viewer._ws is connection and viewer.snapshots == 1 and viewer.state["status"]["C1"]["status"] == "open"
+        assert not server._relay.up and [q for q in server.peers if q.who.role == "viewer"]
+    finally:
+        await viewer.close()
         await control.close()
         await server.close()
         store.close()
