@@ -187,7 +187,7 @@ async def main(args) -> None:
     ck = db.with_name(db.name + ".checkpoint")
     ck.unlink(missing_ok=True)
     port = 20000 + os.getpid() % 20000
-    extra = (["--loop", args.loop] if args.loop else []) + (["--relay"] if args.relay else [])  # else serve's defaults
+    extra = (["--loop", args.loop] if args.loop else []) + ["--relay" if args.relay else "--no-relay"]  # else serve's default loop
     server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
     await phase(args, server, port, judges=True)
     con = sqlite3.connect(str(db))

@@ -91,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--tls-cert", help="certificate (PEM) for wss://")
     p.add_argument("--tls-key", help="private key (PEM) for wss://")
-    p.add_argument("--relay", action="store_true", help="hold the scoreboards' connections in a process of their own (Linux): for halls with hundreds of screens")
-    p.add_argument("--loop", choices=("asyncio", "uvloop"), help="the event loop (default: uvloop with --relay where installed, else asyncio; docs/live.md)")
+    p.add_argument("--relay", action=argparse.BooleanOptionalAction, default=True, help="hold the scoreboards' connections in a process of their own, which keeps them connected if the server process dies (Linux, without TLS; on by default)")
+    p.add_argument("--loop", choices=("asyncio", "uvloop"), help="the event loop (default: uvloop with the relay where installed, else asyncio; docs/live.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("tokens", help="issue judges' and the control console's tokens")

@@ -1,5 +1,5 @@
 """The event loop the server's processes run on: asyncio's own, or uvloop (Linux and macOS)
-with ``judging serve --loop uvloop``, the default with ``--relay``. The choice travels in
+with ``judging serve --loop uvloop``, the default with the relay (on Linux). The choice travels in
 ``JUDGING_LOOP``, so that the relay process the server starts runs on the same loop.
 
 What each costs, measured (docs/benchmarks.md): with the relay, a thousand scoreboards

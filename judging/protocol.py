@@ -171,6 +171,13 @@ def encode(message: Any) -> str:
     return json.dumps({"type": message.type, **body}, ensure_ascii=False, separators=(",", ":"))
 
 
+def refusal(role: str, msg: Any) -> Error:
+    """The answer to a message that this role may not send once it has said hello."""
+    if isinstance(msg, Hello):
+        return Error("bad_request", "already said hello")
+    return Error("forbidden", f"a {role} may not send {msg.type}", getattr(msg, "id", ""))
+
+
 def _parse(frame: str | bytes, limit: int = MAX_FRAME) -> dict[str, Any]:
     if isinstance(frame, bytes):
         raise ProtocolError("bad_frame", "frames are JSON text, not binary")

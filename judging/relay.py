@@ -25,8 +25,9 @@ viewers stay connected, and the server that takes over (the standby) is told wha
 welcomes them again and sends them what they missed; they never reconnect. If none does
 within ``--linger`` seconds, it lets its viewers go to reconnect, and goes on waiting.
 
-A viewer that asks anything (a snapshot) is sent to the server to get it: its connection is
-closed with 1012 (service restart), and it reconnects.
+A viewer's messages are answered as the server answers them: with an error, as a scoreboard
+may send nothing but a request for a snapshot. That one only the server can answer: the
+connection is closed with 1012 (service restart), and the viewer reconnects and resumes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import socket
 import struct
 import sys
 
-from judging import eventloop, fanout
+from judging import eventloop, fanout, protocol
 from judging.protocol import MAX_FRAME
 from judging.watchdog import die_with, set_name
 
@@ -81,8 +82,9 @@ class Viewer(asyncio.Protocol):
             self.transport.write(data)
 
     def data_received(self, data: bytes) -> None:
-        """Client frames (RFC 6455, masked): pings answered, a close returned, anything else
-        (a request for a snapshot) sent back to the server."""
+        """Client frames (RFC 6455, masked): pings answered, a close returned, a message
+        answered as the server would (an error: a scoreboard may send nothing but a request
+        for a snapshot, which only the server can answer: it is sent back there)."""
         self.buf += data
         while len(self.buf) >= 2:
             n, head = self.buf[1] & 0x7F, 2
@@ -95,9 +97,7 @@ class Viewer(asyncio.Protocol):
                     return
                 n, head = int.from_bytes(self.buf[2:10], "big"), 10
             if n > MAX_FRAME:  # nothing a scoreboard says is this long: as the server would, close
-                self.write(_close_frame(1009))
-                if self.transport is not None:
-                    self.transport.close()
+                self.close(1009)
                 self.buf.clear()
                 return
             masked = self.buf[1] & 0x80
@@ -106,17 +106,47 @@ class Viewer(asyncio.Protocol):
                 return
             key = self.buf[head : head + 4] if masked else b"\0\0\0\0"
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(self.buf[end - n : end]))
-            opcode = self.buf[0] & 0x0F
+            first = self.buf[0]
             del self.buf[:end]
+            opcode = first & 0x0F
             if opcode == 0x9:  # ping: pong, with its payload
                 self.write(fanout.control_frame(0xA, payload))
             elif opcode == 0xA:
                 continue
-            else:  # a close, or a request only the server can answer
-                self.write(_close_frame(1000 if opcode == 0x8 else 1012))
-                if self.transport is not None:
-                    self.transport.close()
+            elif opcode in (0x1, 0x2) and first & 0x80:  # a whole message
+                if not self.answer(opcode, payload):
+                    return
+            else:  # a close, or a fragment (nothing a scoreboard sends)
+                self.close(1000 if opcode == 0x8 else 1012)
                 return
+
+    def answer(self, opcode: int, payload: bytes) -> bool:
+        """A scoreboard's message, answered as the server answers it; False if its connection
+        is closed for it (a request for a snapshot, which only the server can answer)."""
+        if opcode == 0x1:
+            try:
+                frame: str | bytes = payload.decode()
+            except UnicodeDecodeError:
+                self.close(1007)  # not UTF-8: as the server's websockets would
+                return False
+        else:
+            frame = payload
+        try:
+            msg = protocol.decode(frame)
+        except protocol.ProtocolError as e:
+            error = protocol.Error(e.code, e.message, e.ref)
+        else:
+            if isinstance(msg, protocol.SnapshotRequest):
+                self.close(1012)
+                return False
+            error = protocol.refusal("viewer", msg)
+        self.write(fanout.frame(protocol.encode(error)))
+        return True
+
+    def close(self, code: int) -> None:
+        self.write(_close_frame(code))
+        if self.transport is not None:
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.relay.viewers.discard(self)

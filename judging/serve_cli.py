@@ -72,8 +72,6 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     once it serves; ``follower`` (a standby's) holds the state and the store already, and
     ``relay`` its relay process, spawned."""
     from judging.server import JudgingServer, Limits, tls_context
-    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE
-
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -85,7 +83,7 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     contest, digest = loaded
     db_path = _db(args)
     store = follower.store if follower is not None else Store(db_path)
-    server = JudgingServer(contest, store, digest, Limits(relay=args.relay and RELAY_AVAILABLE), follower=follower, relay=relay)
+    server = JudgingServer(contest, store, digest, Limits(relay=args.relay), follower=follower, relay=relay)
     store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     bound = await server.start(args.host, args.port, tls, sock)
@@ -112,6 +110,10 @@ def run_server(args) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", flush=True)
         return 2
+    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE, start_shared, stop_shared
+
+    # The relay cannot write to a TLS session, whose keys stay in the server (judging/server.py).
+    args.relay = args.relay and RELAY_AVAILABLE and not args.tls_cert
     loop = args.loop or ("uvloop" if args.relay and eventloop.available("uvloop") else "asyncio")
     if not eventloop.available(loop):
         print(f"error: --loop {loop} needs the {loop} package, which is not installed here (pip install {loop})", flush=True)
@@ -119,7 +121,6 @@ def run_server(args) -> int:
     eventloop.choose(loop)
     loaded = (load_contest(args.contest), contest_digest_text(args.contest))
     from judging import watchdog
-    from judging.relay_link import AVAILABLE as RELAY_AVAILABLE, start_shared, stop_shared
 
     if not watchdog.available():
         return _serve(args, None, loaded)
@@ -130,7 +131,7 @@ def run_server(args) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}")
         return 2
     shared = None
-    if args.relay and RELAY_AVAILABLE and not args.tls_cert:  # (TLS: judging/server.py)
+    if args.relay:
         # The watchdog's relay: the scoreboards it holds stay connected when a server dies.
         shared = start_shared()
     address = shared[1] if shared is not None else None

@@ -278,11 +278,8 @@ class JudgingServer(Sequencer):
                 self._submit(peer, msg)
             case p.Control() if peer.who.role == "control":
                 self._control(peer, msg)
-            case p.Hello():
-                self._send(peer, p.Error("bad_request", "already said hello"))
             case _:
-                ref = getattr(msg, "id", "")
-                self._send(peer, p.Error("forbidden", f"a {peer.who.role} may not send {msg.type}", ref))
+                self._send(peer, p.refusal(peer.who.role, msg))
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -157,12 +157,25 @@ async def test_when_the_relay_dies_its_scoreboards_come_back_to_the_server(make_
     assert [q for q in live.server.peers if q.who.role == "viewer"]  # served here now
 
 
-async def test_the_relay_answers_pings_and_closes_on_anything_else(make_live, tmp_path):
+async def test_the_relay_answers_a_scoreboard_as_the_server_would(make_live, tmp_path):
     live = await make_live(single_round(tmp_path), limits=Limits(relay=True))
     raw = await live.raw()
     await until(lambda: not [q for q in live.server.peers if q.who.role == "viewer"])
     async with asyncio.timeout(WAIT):
         await (await raw.ping(b"still there?"))  # answered by the relay: the connection is its
+        answers = []
+        for frame in ('{"type": "submit", "id": "s1", "round": "heat", "contestant": "C1", "scores": {"total": "80"}}', "{oops", b"\x00", '{"type": "hello", "protocol": 1, "client": "x"}'):
+            await raw.send(frame)
+            while (msg := json.loads(await raw.recv()))["type"] != "error":
+                pass  # its welcome and snapshot, from the server
+            answers.append(msg)
+        assert answers == [
+            {"type": "error", "code": "forbidden", "message": "a viewer may not send submit", "ref": "s1"},
+            {"type": "error", "code": "bad_json", "message": "frame is not valid JSON", "ref": ""},
+            {"type": "error", "code": "bad_frame", "message": "frames are JSON text, not binary", "ref": ""},
+            {"type": "error", "code": "bad_request", "message": "already said hello", "ref": ""},
+        ]
+        # Only the server can send a snapshot: the relay sends the scoreboard back to it.
         await raw.send(json.dumps({"type": "snapshot_request"}))
         await raw.wait_closed()
     assert raw.close_code == 1012  # come back to the server for that

@@ -94,7 +94,7 @@ async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
 async def test_stopping_judging_serve_stops_its_server_process_cleanly(tmp_path, how):
     proc = await serve(tmp_path, "--port", "0")
     assert "serving on ws://127.0.0.1:" in await line(proc)
-    child, spare = serving_process(proc), await standby_process(proc)
+    child, spare, [relay] = serving_process(proc), await standby_process(proc), relays_of(proc.pid)
     if how == "sigterm":
         proc.terminate()  # to the watchdog alone: it passes it on
     else:
@@ -103,7 +103,7 @@ async def test_stopping_judging_serve_stops_its_server_process_cleanly(tmp_path,
     assert proc.returncode == 0
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
     assert "Traceback" not in err and "killed" not in out
-    for pid in (child, spare):
+    for pid in (child, spare, relay):
         assert not Path(f"/proc/{pid}").exists() or "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
 
 
@@ -150,13 +150,13 @@ async def test_the_standby_serves_when_the_server_process_is_killed(tmp_path):
     store = Store(tmp_path / "w.db")
     store.issue_tokens(grants())
     store.close()
-    proc = await serve(tmp_path, "--port", "0")
+    proc = await serve(tmp_path, "--port", "0", "--no-relay")
     ctl = judge = None
     try:
         url = await serving_url(proc)
         spare = await standby_process(proc)
         killed = serving_process(proc)
-        assert "uvloop" not in Path(f"/proc/{killed}/maps").read_text()  # asyncio's loop without --relay
+        assert "uvloop" not in Path(f"/proc/{killed}/maps").read_text()  # asyncio's loop without the relay
         ctl, judge = Client(url, CONTROL, backoff=(0.02, 0.2)), Client(url, TOKENS["E1"], backoff=(0.02, 0.2))
         await ctl.start(WAIT)
         await judge.start(WAIT)
@@ -197,8 +197,8 @@ async def test_a_killed_standby_is_replaced_and_the_server_goes_on(tmp_path):
     assert proc.returncode == 0 and "the server process was killed" not in out
 
 
-async def test_judging_serve_with_the_relay_serves_scoreboards_and_stops_cleanly(tmp_path):
-    proc = await serve(tmp_path, "--port", "0", "--relay")
+async def test_judging_serve_has_the_relay_serve_scoreboards_by_default_and_stops_cleanly(tmp_path):
+    proc = await serve(tmp_path, "--port", "0")
     viewer = None
     try:
         viewer = Client(await serving_url(proc), None, backoff=(0.02, 0.2))
@@ -236,7 +236,7 @@ async def test_after_a_kill_9_the_scoreboards_stay_connected_and_follow_the_stan
     store = Store(tmp_path / "w.db")
     store.issue_tokens(grants())
     store.close()
-    proc = await serve(tmp_path, "--port", "0", "--relay")
+    proc = await serve(tmp_path, "--port", "0")
     viewer = ctl = fresh = None
     try:
         url = await serving_url(proc)
@@ -267,7 +267,7 @@ async def test_after_a_kill_9_the_scoreboards_stay_connected_and_follow_the_stan
 
 
 async def test_when_the_relay_dies_the_servers_serve_the_scoreboards_themselves(tmp_path):
-    proc = await serve(tmp_path, "--port", "0", "--relay")
+    proc = await serve(tmp_path, "--port", "0")
     viewer = None
     try:
         url = await serving_url(proc)
