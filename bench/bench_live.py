@@ -232,6 +232,8 @@ async def venue(args) -> None:
         sizes = {}
         for phase in ("server", "relay"):
             proc = server_proc(contest, db) if phase == "server" else Proc([str(HERE / "relay.py")] + floor_args(args, work))
+            if args.relay_on_load:
+                proc.children_to_load()
             time.sleep(0.3)
             rss0 = proc.rss_kib()
             mode = "full-c" if args.viewers_impl == "c" else "full-niced" if args.nice_viewers else "full"
@@ -394,6 +396,7 @@ def main() -> None:
     ap.add_argument("--nice-viewers", action="store_true", help="venue: the viewers' processes yield the CPU to the server and the judges, as a hall's own machines would")
     ap.add_argument("--viewers-impl", choices=("c", "py"), default="py", help="venue: the viewers in C (bench/cviewers.c, one process) or Python (bench/wsload.py, 500 a process)")
     ap.add_argument("--pin", metavar="S/L", help="server and relay on cores S, all load on cores L (say 0/1)")
+    ap.add_argument("--relay-on-load", action="store_true", help="with --pin and BENCH_RELAY=1: the relay process on the load's cores, the server alone on its own")
     ap.add_argument("--floor", choices=("relay", "split", "split-nodisk"), default="relay", help="venue: the baseline, a bare relay (bench/relay.py) or, for BENCH_RELAY=1, the same split in two processes with each mark committed before its ack (split-nodisk: acked at once)")
     ap.add_argument("--json", help="write the raw samples here")
     ap.add_argument("--code", default="HEAD", help="the commit whose judging package is measured")

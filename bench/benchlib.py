@@ -82,15 +82,16 @@ def make_contest(workdir: Path, contestants: int, judges: int, auto_reveal: bool
 
 
 SERVER_CPUS: set[int] | None = None  # set by pin(): the cores the process under test runs on
+LOAD_CPUS: set[int] | None = None  # and the load's
 
 
 def pin(spec: str) -> str:
     """Split the cores: 'S/L' (say '0/1') puts the server or relay on cores S and this process,
     with every load process it starts, on cores L. The load then cannot take the server's
     core, as on a venue where the judges and the screens are other machines."""
-    global SERVER_CPUS
+    global SERVER_CPUS, LOAD_CPUS
     server, load = ({int(c) for c in part.split(",")} for part in spec.split("/"))
-    SERVER_CPUS = server
+    SERVER_CPUS, LOAD_CPUS = server, load
     os.sched_setaffinity(0, load)  # inherited by every process started from here on
     return f"pinned: server on cores {sorted(server)}, load on cores {sorted(load)}"
 
@@ -134,6 +135,14 @@ class Proc:
         """The process and its children (the server's relay: judging/relay.py)."""
         children = Path(f"/proc/{self.p.pid}/task/{self.p.pid}/children").read_text().split()
         return [self.p.pid, *map(int, children)]
+
+    def children_to_load(self) -> None:
+        """Its children (the relay), every thread, onto the load's cores (pin()): the server
+        then has its cores to itself."""
+        assert LOAD_CPUS is not None, "needs --pin"
+        for pid in self.pids()[1:]:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setaffinity(int(task.name), LOAD_CPUS)
 
     def rss_kib(self) -> int:
         total = 0

@@ -133,7 +133,7 @@ class JudgingServer(Sequencer):
         welcome = fanout.frame(p.encode(p.Welcome(p.VERSION, "viewer", self.epoch, None, self.lineage, True)))
         tail = fanout.update_frame(self.epoch, last, patch_for("viewer", self.state, changed)) if low < last else b""
         self._relay.adopt(self.lineage, welcome, (low + 1, last, self.epoch, tail) if tail else None)
-        log.info("the audience's relay kept %d scoreboards connected; they follow this server from seq %d", count, low)
+        log.info("scoreboards kept connected by the audience's relay: %d; they follow this server from seq %d", count, low)
 
     async def close(self) -> None:
         await self._relay.close()
