@@ -20,6 +20,8 @@ The relay forwards, for each judge message, one message of the size the server's
 had (progress or reveal) to the same viewers and answers with an ack-sized reply. With
 --floor split it is the floor of BENCH_RELAY=1 instead: the viewers held by the server's own
 relay process, each judge message committed to SQLite before its answer (bench/relay.py).
+--pin S/L splits the cores (the server's, the load's); --relay-on-load then moves the relay
+process onto the load's cores, leaving the server alone on its own.
 
 throughput: JUDGES judges (one panel, 50 contestants open at once) submit as fast as the
 per-connection rate limit allows (16 a second each, under the limit of 20), with 1,000
