@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,20 @@ async def make_live(tmp_path: Path):
 
 def without(state: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in state.items() if k not in names}
+
+
+def sockets_of(pid: int) -> int:
+    """How many sockets the process ``pid`` holds."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:  # closed while listed
+            pass
+    return count
+
+
+def relays_of(pid: int) -> list[int]:
+    """The audience's relay processes (judging/relay.py) among ``pid``'s children."""
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]

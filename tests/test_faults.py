@@ -33,7 +33,7 @@ from judging.rules.engine import tabulate
 from judging.server import JudgingServer
 from judging.store import Store
 from judging.views import standings_section
-from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, Live, grants, single_round
+from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, Live, grants, relays_of, single_round, sockets_of
 
 JUDGING = Path(sys.executable).parent / "judging"
 SCORERS = ("E1", "E2", "E3", "P1", "P2", "P3")  # T1 is a shadow judge
@@ -220,6 +220,18 @@ async def test_the_watchdog_restarts_a_killed_server_process_at_once(tmp_path):
     clients: list[Client] = []
     try:
         judges = await open_heat(server, tmp_path, clients)
+        # Scoreboards, held by the watchdog's relay once welcomed: it outlives each server
+        # process, and the one that takes over brings them up to date on the same connections.
+        [relay] = relays_of(watchdog.pid)
+        held = sockets_of(relay)
+        viewers = [Client(server.url, None, backoff=(0.02, 0.1)) for _ in range(3)]
+        clients += viewers
+        for cl in viewers:
+            await cl.start(WAIT)
+        async with asyncio.timeout(WAIT):
+            while sockets_of(relay) < held + len(viewers):
+                await asyncio.sleep(0.02)
+        connections = [cl._ws for cl in viewers]
         plan = plan_cards(rng, per_judge=16)
         acks: dict[str, Any] = {}
         killed: list[int] = []
@@ -243,11 +255,22 @@ async def test_the_watchdog_restarts_a_killed_server_process_at_once(tmp_path):
         assert server.proc is watchdog and watchdog.poll() is None  # the same `judging serve` throughout
         # Each client came back to each new server process (a new epoch each time).
         assert all(cl.resumes + cl.snapshots >= 4 for cl in judges.values())
-        # Killing the watchdog takes its server process with it: nothing is left holding the port.
+        # The scoreboards never left: welcomed again after each kill, and they end where a
+        # scoreboard that connects now starts.
+        probe = Client(server.url, None)
+        clients.append(probe)
+        await probe.start(WAIT)
+        for cl in viewers:
+            await cl.wait_for(lambda cl=cl: cl.seq == probe.seq, WAIT)
+        assert [cl._ws for cl in viewers] == connections and relays_of(watchdog.pid) == [relay]
+        assert [(cl.snapshots, cl.resumes) for cl in viewers] == [(1, 3)] * 3
+        assert all(digest(cl.state) == digest(probe.state) for cl in viewers)
+        # Killing the watchdog takes its server process and its relay with it: nothing is left
+        # holding the port.
         last = server.serving_process()
         server.kill9()
         async with asyncio.timeout(WAIT):
-            while alive(last):
+            while alive(last) or alive(relay):
                 await asyncio.sleep(0.02)
         server.start()
         fresh = Client(server.url, CONTROL)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, grants
+from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, grants, relays_of, sockets_of
 
 from judging import watchdog
 from judging.client import Client
@@ -62,21 +62,6 @@ async def standby_process(proc: asyncio.subprocess.Process, *not_these: int) -> 
                 if pid not in not_these and Path(f"/proc/{pid}/comm").read_bytes().strip() == watchdog.STANDBY_NAME:
                     return pid
             await asyncio.sleep(0.02)
-
-
-def sockets_of(pid: int) -> int:
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            count += os.readlink(fd).startswith("socket:")
-        except FileNotFoundError:  # closed while listed
-            pass
-    return count
-
-
-def relays_of(pid: int) -> list[int]:
-    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return [c for c in children if Path(f"/proc/{c}/comm").read_bytes().strip() == b"judging-relay"]
 
 
 async def finish(proc: asyncio.subprocess.Process) -> tuple[str, str]:
