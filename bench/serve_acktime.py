@@ -171,8 +171,6 @@ gc.callbacks.append(on_gc)
 if os.environ.get("LOOP_STALLS"):
     asyncio.events.Handle._run = run
 signal.signal(signal.SIGTERM, report)
-if os.environ.get("SWITCH_INTERVAL"):  # the GIL's switch interval, seconds (Python's default 0.005)
-    sys.setswitchinterval(float(os.environ["SWITCH_INTERVAL"]))
 if os.environ.get("LANE_SLICE"):
     sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])
 runpy.run_path(str(Path(__file__).with_name("serve_bench.py")), run_name="__main__")

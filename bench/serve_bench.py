@@ -35,8 +35,8 @@ async def main(contest_path: str, db: str, port: int) -> None:
 if __name__ == "__main__":
     from judging import eventloop
 
-    if os.environ.get("BENCH_SWITCH"):  # the GIL's switch interval, in seconds (sys.setswitchinterval)
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
+    if os.environ.get("SWITCH_INTERVAL"):  # the GIL's switch interval, seconds (Python's default 0.005)
+        sys.setswitchinterval(float(os.environ["SWITCH_INTERVAL"]))
 
     port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
     eventloop.run(main(sys.argv[1], sys.argv[2], port))
