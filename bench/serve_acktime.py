@@ -9,13 +9,15 @@ to every viewer (with BENCH_RELAY=1: from the last judge's frame until it is sen
 relay); and the collections of the garbage collector's oldest generation. Prints the medians
 and p99s to stderr when the benchmark stops the server. LOOP_STALLS=1 also names
 the callbacks that held the event loop for over 2 ms. LANE_SLICE=N in the environment
-tries another slice of the audience's writes (judging/sequencer.py). Run by hand; not a test.
+tries another slice of the audience's writes (judging/sequencer.py). ACKTIME_JSON=F writes
+each sample with its time to F. Run by hand; not a test.
 """
 
 from __future__ import annotations
 
 import asyncio.events
 import gc
+import json
 import os
 import runpy
 import signal
@@ -39,6 +41,7 @@ gc_log: list[tuple[float, float, str]] = []
 stalls: dict[str, list[float]] = {}  # callbacks that held the event loop over 2 ms, by name
 stall_log: list[tuple[float, float, str]] = []  # (start, end, name) of each
 slow_acks: list[tuple[float, float]] = []  # (frame, ack written) of acks over 3 ms
+series: dict[str, list[tuple[float, float]]] = {"ack": [], "append": [], "taken": []}  # (when, ms), for ACKTIME_JSON
 
 _on_frame = server.JudgingServer._on_frame
 _process = sequencer.Sequencer._process
@@ -68,6 +71,7 @@ def on_frame(self, peer, frame):
 def process(self, kind, peer, item):
     if getattr(peer, "t_frame", None):
         taken.append((time.perf_counter() - peer.t_frame) * 1000)
+        series["taken"].append((peer.t_frame, taken[-1]))
     t = time.perf_counter()
     try:
         return _process(self, kind, peer, item)
@@ -83,6 +87,7 @@ def flush(self, batch, updates):
     for peer in batch.touched:
         if getattr(peer, "t_frame", None):
             acked.append((t - peer.t_frame) * 1000)
+            series["ack"].append((peer.t_frame, acked[-1]))
             if t - peer.t_frame > 0.003:
                 slow_acks.append((peer.t_frame, t))
             peer.t_frame = None
@@ -129,7 +134,18 @@ def run(self):
         stall_log.append((t, t + took / 1000, name))
 
 
+def append(self, records):
+    t = time.perf_counter()
+    try:
+        return _append(self, records)
+    finally:
+        appends.append((time.perf_counter() - t) * 1000)
+        series["append"].append((t, appends[-1]))
+
+
 def report(*_):
+    if os.environ.get("ACKTIME_JSON"):  # each sample with when it was taken (perf_counter seconds)
+        Path(os.environ["ACKTIME_JSON"]).write_text(json.dumps(series))
     blame: dict[str, float] = {}
     for start, end in slow_acks:  # what held the loop while each slow ack waited
         for s0, s1, name in stall_log:
@@ -160,7 +176,8 @@ def report(*_):
 server.JudgingServer._on_frame = on_frame
 sequencer.Sequencer._process = process
 sequencer.Sequencer._flush = flush
-store.Store.append = timed(store.Store.append, appends)
+_append = store.Store.append
+store.Store.append = append
 sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 sequencer.Sequencer._write_slices = write_slices
 relay_link.RelayLink.flush = relay_flush
