@@ -5,6 +5,10 @@ and written to each connection's transport as is: one write per connection for e
 batch of events produced, instead of one ``send`` coroutine per frame per connection.
 Frames are plain RFC 6455 server frames (text, unmasked, unfragmented; the server runs with
 compression off), so every client library reads them like any other.
+
+Updates and snapshots are encoded with orjson: the same JSON as the standard library's
+compact, UTF-8 encoding, in a tenth of the time (a reveal's 12 KB update 0.22 ms against
+0.02 ms, a console's 210 KB snapshot 1.7 ms against 0.16 ms; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import struct
 from typing import Any
 
+import orjson
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
@@ -21,9 +26,16 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def frame(text: str) -> bytes:
-    """One complete text frame as a server sends it (RFC 6455 section 5.2)."""
-    return control_frame(0x1, text.encode("utf-8"))
+def encode(obj: Any) -> bytes:
+    """``dumps(obj)`` as UTF-8, faster (keys that are not strings written as strings, as
+    the standard library writes them)."""
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+
+
+def frame(text: str | bytes) -> bytes:
+    """One complete text frame as a server sends it (RFC 6455 section 5.2); ``text`` as a
+    string, or already UTF-8."""
+    return control_frame(0x1, text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def control_frame(opcode: int, data: bytes) -> bytes:
@@ -40,7 +52,7 @@ def update_frame(epoch: str, seq: int, patch: dict[str, Any], merge: dict[str, A
     body = {"type": "update", "epoch": epoch, "seq": seq, "patch": patch}
     if merge:
         body["merge"] = merge
-    return frame(dumps(body))
+    return frame(encode(body))
 
 
 def empty_updates(epoch: str, first: int, end: int) -> bytes:
@@ -52,7 +64,7 @@ def empty_updates(epoch: str, first: int, end: int) -> bytes:
 
 
 def snapshot_frame(epoch: str, seq: int, state: dict[str, Any]) -> bytes:
-    return frame(dumps({"type": "snapshot", "epoch": epoch, "seq": seq, "state": state}))
+    return frame(encode({"type": "snapshot", "epoch": epoch, "seq": seq, "state": state}))
 
 
 def write(ws: ServerConnection, data: bytes, budget: int) -> bool:

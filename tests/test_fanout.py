@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from judging import fanout
 
 
@@ -20,3 +23,22 @@ def test_frame_lengths_use_the_three_header_forms():
     for n, head in ((125, 2), (126, 4), (65535, 4), (65536, 10)):
         framed = fanout.frame("x" * n)
         assert len(framed) == head + n and framed[0] == 0x81
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text() | st.integers(min_value=0, max_value=10**6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(JSONISH)
+def test_updates_are_encoded_byte_for_byte_as_the_standard_library_would(value):
+    # orjson for speed; what the clients receive is the standard library's compact UTF-8 JSON.
+    assert fanout.encode(value) == fanout.dumps(value).encode()
+
+
+def test_a_real_update_is_encoded_as_the_standard_library_would():
+    body = {"type": "update", "epoch": "e", "seq": 9, "patch": {"standings:arts": [{"rank": 1, "name": "段娟 \u2028😀", "total": "92.73", "award": "一等奖"}], "reveal": None, 3: True}}
+    assert fanout.update_frame("e", 9, body["patch"]) == fanout.frame(fanout.dumps(body))
