@@ -83,8 +83,7 @@ class Viewer(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Client frames (RFC 6455, masked): pings answered, a close returned, a message
-        answered as the server would (an error: a scoreboard may send nothing but a request
-        for a snapshot, which only the server can answer: it is sent back there)."""
+        answered as the server would (``answer``)."""
         self.buf += data
         while len(self.buf) >= 2:
             n, head = self.buf[1] & 0x7F, 2

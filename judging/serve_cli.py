@@ -70,8 +70,9 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     """Serve the contest as ``loaded`` (contest, digest text) until Ctrl+C or SIGTERM; on
     ``sock`` when given (the watchdog's), else on --host and --port. ``serving()`` is called
     once it serves; ``follower`` (a standby's) holds the state and the store already, and
-    ``relay`` its relay process, spawned."""
+    ``relay`` is the link to the watchdog's relay (judging/relay_link.py)."""
     from judging.server import JudgingServer, Limits, tls_context
+
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for sig in (signal.SIGINT, signal.SIGTERM):

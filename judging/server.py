@@ -52,7 +52,8 @@ def contest_hash(raw: bytes) -> str:
 class JudgingServer(Sequencer):
     def __init__(self, contest: Contest, store: Store, raw_contest: bytes, limits: Limits | None = None, follower: recovery.Follower | None = None, relay: RelayLink | None = None):
         """``follower``: the state already recovered, kept up with ``store`` (a standby's);
-        ``relay``: with ``Limits.relay``, the relay process already spawned (a standby's)."""
+        ``relay``: with ``Limits.relay``, the link to the watchdog's relay (else this server
+        starts its own)."""
         self.contest = contest
         self.store = store
         self.limits = limits or Limits()
@@ -128,9 +129,13 @@ class JudgingServer(Sequencer):
         last = self.state.seq
         changed = self._recent.since(low, last) if count and lineage == self.lineage and high <= last else None
         if changed is None:
+            if count:
+                log.info("scoreboards kept connected by the audience's relay: %d; their views cannot be brought up to date, so they reconnect", count)
             self._relay.adopt(self.lineage, None)
             return
-        welcome = fanout.frame(p.encode(p.Welcome(p.VERSION, "viewer", self.epoch, None, self.lineage, True)))
+        # The welcome a scoreboard that reconnected and resumed would get (_join), on the same
+        # connection.
+        welcome = fanout.frame(p.encode(p.Welcome(p.VERSION, "viewer", self.epoch, "", self.lineage, True)))
         tail = fanout.update_frame(self.epoch, last, patch_for("viewer", self.state, changed)) if low < last else b""
         self._relay.adopt(self.lineage, welcome, (low + 1, last, self.epoch, tail) if tail else None)
         log.info("scoreboards kept connected by the audience's relay: %d; they follow this server from seq %d", count, low)
