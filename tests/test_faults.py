@@ -30,7 +30,7 @@ from judging import watchdog
 from judging.client import Client
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.engine import tabulate
-from judging.server import JudgingServer
+from judging.server import JudgingServer, Limits
 from judging.store import Store
 from judging.views import standings_section
 from server_fixtures import CONTEST, CONTROL, TOKENS, WAIT, Live, grants, relays_of, single_round, sockets_of
@@ -286,10 +286,13 @@ async def test_the_watchdog_restarts_a_killed_server_process_at_once(tmp_path):
 # -- connections dropped at random ------------------------------------------------------------
 
 
-async def test_dropped_connections_every_view_converges_and_every_outbox_drains(tmp_path):
+@pytest.mark.parametrize("relay", [False, pytest.param(True, marks=pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the relay is Linux's"))])
+async def test_dropped_connections_every_view_converges_and_every_outbox_drains(tmp_path, relay):
+    # With the relay (judging serve's default on Linux) a dropped scoreboard comes back to the
+    # server, is resumed, and is handed to the relay again.
     rng = random.Random(7)
     contest = single_round(tmp_path, "\n[live]\nauto_reveal = true\n")
-    live = await Live(tmp_path, contest).start()
+    live = await Live(tmp_path, contest, Limits(relay=relay)).start()
     try:
         ctl = await live.control()
         await ctl.control("open", contestants=list(HEAT))
