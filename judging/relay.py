@@ -66,9 +66,13 @@ class Viewer(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.pending: list[bytes] = []  # written before the transport is made
         self.buf = bytearray()
+        self.dropped = False  # let go before its transport was made
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        if self.dropped:
+            transport.abort()
+            return
         for data in self.pending:
             self.write(data)
         self.pending.clear()
@@ -265,6 +269,7 @@ class Relay:
         """Let every viewer go: each reconnects to a server."""
         self.orphaned = None
         for viewer in list(self.viewers):
+            viewer.dropped = True
             if viewer.transport is not None:
                 viewer.transport.abort()
         self.viewers.clear()
