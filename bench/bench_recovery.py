@@ -121,7 +121,7 @@ class Watched(Server):
         saying it serves was read: an upper bound, read here on a maybe busy core)."""
         if self.p is None:
             self.killed_at = time.monotonic()
-            self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_unnice)
+            self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL, text=True, preexec_fn=_unnice)
         while "serving on" not in (line := self.p.stdout.readline()):  # type: ignore[union-attr]
             if not line:
                 raise RuntimeError("judging serve stopped")
