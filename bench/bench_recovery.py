@@ -122,9 +122,11 @@ class Watched(Server):
         if self.p is None:
             self.killed_at = time.monotonic()
             self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL, text=True, preexec_fn=_unnice)
+        said = []
         while "serving on" not in (line := self.p.stdout.readline()):  # type: ignore[union-attr]
             if not line:
-                raise RuntimeError("judging serve stopped")
+                raise RuntimeError(f"judging serve stopped, having said: {''.join(said)!r}")
+            said.append(line)
         return self.killed_at, time.monotonic() - self.killed_at
 
     def kill9(self) -> float:
