@@ -34,6 +34,7 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -48,6 +49,21 @@ from benchlib import HERE, _unnice, build_c, frozen_code, judge_ids, machine, ma
 from judging import watchdog
 from judging.client import Client
 from judging.store import Store, now
+
+
+def fixed_port() -> int:
+    """A port to serve on for the whole run, free now, and below the range the kernel hands
+    out to outgoing connections: the thousand clients' reconnections cannot take it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    for offset in range(low - 20000):
+        port = 20000 + (os.getpid() + offset) % (low - 20000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def generate(work: Path, events: int, seed: int) -> tuple[Path, Path]:
@@ -188,7 +204,7 @@ async def main(args) -> None:
     contest = work / "contest.toml"
     ck = db.with_name(db.name + ".checkpoint")
     ck.unlink(missing_ok=True)
-    port = 20000 + os.getpid() % 20000
+    port = fixed_port()
     extra = (["--loop", args.loop] if args.loop else []) + ["--relay" if args.relay else "--no-relay"]  # else serve's default loop
     server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
     await phase(args, server, port, judges=True)
