@@ -207,7 +207,13 @@ async def main(args) -> None:
     port = fixed_port()
     extra = (["--loop", args.loop] if args.loop else []) + ["--relay" if args.relay else "--no-relay"]  # else serve's default loop
     server = Watched(contest, db, port, extra) if args.watchdog else Server(contest, db, port)
-    await phase(args, server, port, judges=True)
+    try:
+        await phase(args, server, port, judges=True)
+    finally:
+        # Never leave a server behind on this database: the next run would share its log.
+        if server.p is not None and server.p.poll() is None:
+            server.p.kill()
+            server.p.wait()
     con = sqlite3.connect(str(db))
     rows = con.execute("select json_extract(data, '$.judge'), json_extract(data, '$.submission') from events where kind = 'mark' and client != 'gen'").fetchall()
     con.close()
@@ -248,7 +254,12 @@ async def phase(args, server: Server, port: int, judges: bool) -> None:
         reports.append(json.loads(p.stdout.readline()))  # type: ignore[union-attr]
         p.wait(60)
     server.p.terminate()  # type: ignore[union-attr]
-    server.p.wait(30)  # type: ignore[union-attr]
+    try:
+        server.p.wait(30)  # type: ignore[union-attr]
+    except subprocess.TimeoutExpired:
+        print("  the server did not stop within 30 s of SIGTERM: killed")
+        server.p.kill()  # type: ignore[union-attr]  (the watchdog's children die with it)
+        server.p.wait()  # type: ignore[union-attr]
     stamps = [s for r in reports for s in r["stamps"]]
     judge_stamps = {id(s) for r in reports[len(reports) - len(judge_procs) :] for s in r["stamps"]}
     by_kind: dict[str, list[float]] = {"viewers": [], "judges": []}
