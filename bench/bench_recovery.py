@@ -102,6 +102,9 @@ class Server:
         self.args = [sys.executable, os.environ.get("BENCH_SERVER", str(HERE / "serve_bench.py")), str(contest), str(db), "--port", str(port)]
         self.p: subprocess.Popen | None = None
 
+    def serving_pid(self) -> int | None:
+        return self.p.pid if self.p is not None else None
+
     def start(self) -> tuple[float, float]:
         """Returns (spawn time, seconds until it listens)."""
         t0 = time.monotonic()
@@ -145,12 +148,28 @@ class Watched(Server):
             said.append(line)
         return self.killed_at, time.monotonic() - self.killed_at
 
+    def serving_pid(self) -> int | None:
+        return watchdog.serving_process(self.p.pid) if self.p is not None else None
+
     def kill9(self) -> float:
         assert self.p is not None
         child = watchdog.serving_process(self.p.pid)
         self.killed_at = time.monotonic()
         os.kill(child, signal.SIGKILL)  # type: ignore[arg-type]
         return self.killed_at
+
+
+async def probe_or_dump(url: str, server: Server) -> float:
+    """``probe``; if no snapshot comes within 2 s, the serving process is asked (SIGUSR1) to
+    print where its threads are, to its log (kept with BENCH_STDERR=1)."""
+    task = asyncio.ensure_future(probe(url))
+    done, _ = await asyncio.wait({task}, timeout=2.0)
+    if not done:
+        pid = server.serving_pid()
+        print(f"  no snapshot 2 s after the restart: process {pid}'s threads go to its log")
+        if pid is not None:
+            os.kill(pid, signal.SIGUSR1)
+    return await task
 
 
 async def probe(url: str, timeout: float = 30.0) -> float:
@@ -243,7 +262,7 @@ async def phase(args, server: Server, port: int, judges: bool) -> None:
         await asyncio.sleep(rng.uniform(2.0, 4.0))
         t_kill = server.kill9()
         t0, listening = server.start()
-        t_serving = await probe(url) if judges else t0 + listening
+        t_serving = await probe_or_dump(url, server) if judges else t0 + listening
         kills.append({"kill": t_kill, "spawn": t0, "listening": listening, "serving": t_serving - t0})
         print(f"kill {k + 1}: listening after {listening * 1000:.0f} ms" + (f", a snapshot after {(t_serving - t0) * 1000:.0f} ms from the restart" if judges else ""))
     await asyncio.sleep(3.0)

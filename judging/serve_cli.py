@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import secrets
 import signal
@@ -180,6 +181,10 @@ def _standby(args, sock: socket.socket, loaded: tuple[Contest, str], told, servi
 def _serve(args, sock: socket.socket | None, loaded: tuple[Contest, str], serving=None, follower=None, relay=None) -> int:
     from judging.server import StartupError
 
+    if hasattr(signal, "SIGUSR1"):
+        # `kill -USR1 PID` prints where each of the server's threads is, to its stderr: for a
+        # server that stops answering without dying.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         eventloop.run(serve_forever(args, loaded, sock, serving, follower, relay))
     except StartupError as e:

@@ -267,3 +267,18 @@ async def test_when_the_relay_dies_the_servers_serve_the_scoreboards_themselves(
         out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert "the audience's relay did not start; the scoreboards are served here" in err, err
+
+
+async def test_sigusr1_prints_where_the_servers_threads_are_and_it_serves_on(tmp_path):
+    # For a server that stops answering without dying: what each of its threads is doing.
+    proc = await serve(tmp_path, "--port", "0")
+    viewer = None
+    try:
+        url = await serving_url(proc)
+        os.kill(serving_process(proc), signal.SIGUSR1)
+        viewer = Client(url, None, backoff=(0.02, 0.2))
+        await viewer.start(WAIT)
+    finally:
+        out, err = await interrupted(proc, viewer)
+    assert proc.returncode == 0 and "Current thread" in err and "most recent call first" in err, err
+    assert out.count("server stopped; every acknowledged mark is in") == 1, out
