@@ -238,8 +238,8 @@ async def venue(args) -> None:
                 proc.children_to_load()
             time.sleep(0.3)
             rss0 = proc.rss_kib()
-            mode = "full-c" if args.viewers_impl == "c" else "full-niced" if args.nice_viewers else "full"
-            viewers = ViewerProcs(proc.port, args.viewers, mode, per_proc=args.viewers if mode == "full-c" else 500)
+            mode = ("full-c" if args.viewers_impl == "c" else "full") + ("-niced" if args.nice_viewers else "")
+            viewers = ViewerProcs(proc.port, args.viewers, mode, per_proc=args.viewers if mode.startswith("full-c") else 500)
             time.sleep(1.0)
             rss1 = proc.rss_kib()
             cpu0 = proc.cpu_seconds()

@@ -1,6 +1,6 @@
 """Scoreboard viewers for the live benchmarks, in a process of their own:
 
-    python bench/viewers.py HOST PORT COUNT full|full-niced|full-c|skim
+    python bench/viewers.py HOST PORT COUNT full|full-niced|full-c|full-c-niced|skim
 
 Connects COUNT viewers (no token), prints 'connected COUNT', then records when each one
 received what, until a line on stdin: 'report FILE' (FILE: JSON with the mark seqs and
@@ -11,7 +11,7 @@ revealed contestants to look up) prints one JSON line of results and exits.
   search, not parsed: see on_text).
 - full-c: as full, but the viewers are bench/cviewers.c (built here with cc if missing), a
   thousand of them costing the load generator a read and a byte search per frame; this
-  process only reports.
+  process only reports. full-c-niced: the same, niced.
 - skim: chunks are not split into frames (a viewer getting 2,000 frames a second would cost
   the load generator more CPU than the server): bytes are counted and the last seq kept.
 Run by hand, through bench_live.py; not a test.
@@ -147,7 +147,9 @@ async def main(host: str, port: int, count: int, mode: str) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[4] == "full-c":
+    if sys.argv[4] in ("full-c", "full-c-niced"):
+        if sys.argv[4] == "full-c-niced":
+            os.nice(10)  # the C viewers inherit it
         main_c(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
         sys.exit(0)
     if sys.argv[4] in ("skim", "full-niced"):
