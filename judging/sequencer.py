@@ -47,6 +47,7 @@ from judging.views import judge_scope, merge_for, patch_for
 log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
+SLOW_COMMIT = 1.0  # seconds a commit may take before the operator is told the disk holds it
 LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 
 
@@ -158,6 +159,7 @@ class Sequencer(ABC):
                 updates: dict[tuple[str, str], bytes] = {}
                 if batch.events:
                     records = [dict(e) for e in batch.events]
+                    started = loop.time()
                     commit = loop.run_in_executor(self._writer, self.store.append, records)
                     # Framed while the writer thread flushes to disk, sent only after: first
                     # for those waiting for an answer (a judge's ack follows its update), so
@@ -170,6 +172,10 @@ class Sequencer(ABC):
                     except Exception:
                         self._lost(batch)
                         continue
+                    took = loop.time() - started
+                    if took > SLOW_COMMIT:
+                        # Every judge waits for this commit: say why, so a stall is not a mystery.
+                        log.warning("the disk held the log's commit of %d events for %.1f s; acknowledgements waited for it", len(records), took)
                 for done in batch.waiters:
                     if not done.done():
                         done.set_result(None)
