@@ -15,7 +15,7 @@ from pathlib import Path
 from judging import eventloop
 from judging.contest_file import contest_digest_text, load_contest
 from judging.rules.model import Contest
-from judging.store import Store
+from judging.store import InUse, Store, hold
 from judging.text import pad, width
 
 FOLLOW_EVERY = 0.2  # seconds between two looks at the log by the watchdog's standby
@@ -122,6 +122,14 @@ def run_server(args) -> int:
         return 2
     eventloop.choose(loop)
     loaded = (load_contest(args.contest), contest_digest_text(args.contest))
+    try:
+        hold(_db(args))  # until this process and its server processes are gone
+    except InUse as e:
+        print(f"error: {_db(args)} is being served by another `judging serve` (process {e}); stop that one first, or give --db another file", flush=True)
+        return 2
+    except OSError as e:
+        print(f"error: cannot use {_db(args)} as the contest's database: {e.strerror} ({e.filename})", flush=True)
+        return 2
     from judging import watchdog
 
     if not watchdog.available():

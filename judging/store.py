@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -214,6 +216,39 @@ class Store:
             "select holder, role, hash from tokens where id in (select max(id) from tokens group by holder)"
         )
         return {h: (holder, role) for holder, role, h in rows}
+
+
+class InUse(Exception):
+    """Another `judging serve` holds the database."""
+
+
+def hold(path: str | Path, wait: float = 3.0) -> int | None:
+    """Hold the database at ``path`` for one server: a second server on the same file would
+    number its events after the same seq as the first and refuse its own judges' marks. Held
+    (an ``flock`` on ``PATH.lock``, holding the pid) until the returned descriptor is closed
+    in this process and every child that inherited it; so a watchdog's server processes hold
+    it with it. Waits up to ``wait`` s for a holder that is going (killed, its children still
+    dying), then raises ``InUse`` naming the holder's pid. None where there is no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: not held
+        return None
+    lock = Path(path).with_name(Path(path).name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                os.close(fd)
+                raise InUse(holder) from None
+            time.sleep(0.05)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
 
 
 def _connect_read_only(path: Path, flags: str) -> sqlite3.Connection:

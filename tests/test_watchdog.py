@@ -282,3 +282,19 @@ async def test_sigusr1_prints_where_the_servers_threads_are_and_it_serves_on(tmp
         out, err = await interrupted(proc, viewer)
     assert proc.returncode == 0 and "Current thread" in err and "most recent call first" in err, err
     assert out.count("server stopped; every acknowledged mark is in") == 1, out
+
+
+async def test_a_second_judging_serve_on_the_same_database_is_refused(tmp_path):
+    first = await serve(tmp_path, "--port", "0")
+    url = await serving_url(first)
+    second = await serve(tmp_path, "--port", "0")
+    out, err = await finish(second)
+    assert second.returncode == 2 and "Traceback" not in err
+    assert out.startswith(f"error: {tmp_path / 'w.db'} is being served by another `judging serve` (process {first.pid})"), out
+    viewer = Client(url, None)
+    await viewer.start(timeout=WAIT)  # the first serves on
+    await interrupted(first, viewer)
+    third = await serve(tmp_path, "--port", "0")  # once it has stopped, the database is free
+    assert "serving on" in await line(third)
+    await interrupted(third)
+    assert first.returncode == 0 and third.returncode == 0
