@@ -276,7 +276,11 @@ async def phase(args, server: Server, port: int, judges: bool) -> None:
     try:
         server.p.wait(30)  # type: ignore[union-attr]
     except subprocess.TimeoutExpired:
-        print("  the server did not stop within 30 s of SIGTERM: killed")
+        print("  the server did not stop within 30 s of SIGTERM: its threads go to its log, then it is killed")
+        pid = server.serving_pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGUSR1)
+            time.sleep(1.0)
         server.p.kill()  # type: ignore[union-attr]  (the watchdog's children die with it)
         server.p.wait()  # type: ignore[union-attr]
     stamps = [s for r in reports for s in r["stamps"]]
