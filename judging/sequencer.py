@@ -9,10 +9,13 @@ submitting at once cost one disk flush per batch instead of one each.
 Updates of one batch are coalesced: each event still has its own ``update`` (the seq stays
 contiguous), but the sections the batch changed travel once, with its last event, computed
 once per role and written to each connection as ready-made frames (judging/fanout.py).
-Those waiting for an answer (a judge's ack) get theirs first; the rest of the staff next,
-if the batch changed anything they see: another judge's mark changes nothing on a judge's
-screen, so the empty updates it would cost the other judges (forty writes a mark at a venue)
-are held back and go with their next real update, or at most ``Limits.staff_quiet`` later.
+Those waiting for an answer (a judge's ack, a console's done) get theirs at once. The rest
+of the staff are paced: what the batches changed is gathered for them and sent at most every
+``Limits.staff_interval`` (several events' worth at once, each with its own seq), or sooner
+with their own next answer; so a batch costs the acks it answers, not forty judges' and a
+console's views recomputed. If nothing they see changed (another judge's mark changes
+nothing on a judge's screen), their empty updates are held back for up to
+``Limits.staff_quiet``.
 A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
 The scoreboards' updates are paced in a lane of their own (judging/audience.py), and a
 reconnecting client is brought up to date from what the recent events changed
@@ -61,6 +64,7 @@ class Limits:
     auth_free_failures: int = 5  # failures per address per minute before answers slow down
     checkpoint_every: int = 5000  # events between two checkpoints of the state (0: none)
     audience_interval: float = 0.1  # seconds between two paced updates to the scoreboards
+    staff_interval: float = 0.05  # seconds between two paced updates to a judge or console not answered
     staff_quiet: float = 1.0  # seconds a judge's or console's empty updates may be held back
     relay: bool = False  # the scoreboards' connections held by a relay process (judging/relay.py; Linux)
 
@@ -85,7 +89,8 @@ class Peer:
     gone: bool = False  # its connection handler has ended
     fresh: bool = False  # had a snapshot in the batch in hand
     resume: tuple[str, int] = ("", 0)  # the lineage and seq its hello said it holds
-    held: int = 0  # staff: the first seq of the empty updates held back from it; 0 if none
+    held: int = 0  # staff: the first seq of the updates held back from it; 0 if none
+    stale: set[str] = field(default_factory=set)  # staff: the sections the held events changed
 
 
 @dataclass
@@ -133,8 +138,10 @@ class Sequencer(ABC):
         self._lane_timer: asyncio.TimerHandle | None = None
         self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
         self._lane_hurry = False  # write the rest of it without pausing
-        self._held_timer: asyncio.TimerHandle | None = None  # pending while updates are held
-        self._held_due = False  # the staff's held updates are to go at the next pause
+        self._held_timer: asyncio.TimerHandle | None = None  # pending while empty updates are held
+        self._held_due = False  # the staff's held empty updates are to go at the next pause
+        self._staff_timer: asyncio.TimerHandle | None = None  # pending while changes are held
+        self._staff_due = False  # the staff's held changes are to go at the next pause
         self._relay = RelayLink()  # the audience's relay, if started (judging/relay.py)
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
@@ -161,10 +168,10 @@ class Sequencer(ABC):
                     records = [dict(e) for e in batch.events]
                     started = loop.time()
                     commit = loop.run_in_executor(self._writer, self.store.append, records)
-                    # Framed while the writer thread flushes to disk, sent only after: first
-                    # for those waiting for an answer (a judge's ack follows its update), so
-                    # that framing the console's and the other judges' views does not hold
-                    # the acks up; theirs are framed and sent next.
+                    # Framed while the writer thread flushes to disk, sent only after, for
+                    # those waiting for an answer (a judge's ack follows its update). The
+                    # console's and the other judges' views are framed later, paced, so that
+                    # they never hold an ack up.
                     asking = {(q.who.role, q.who.judge) for q in batch.touched if q.who.role != "viewer"}
                     updates = self._coalesce(batch, asking)
                     try:
@@ -182,20 +189,18 @@ class Sequencer(ABC):
                 self._flush(batch, updates)
                 if batch.events:
                     self._lane.hold(batch.events[0]["seq"], batch.changed)
-                    # What the hall waits for (a reveal) goes before the staff's views are
-                    # framed: the host sees it a moment later, the projector sooner. (Not
-                    # the staff's held updates: those wait until this batch is theirs too.)
+                    # What the hall waits for (a reveal) goes out now; the staff not answered
+                    # get this batch with their next paced update.
                     self._pace()
-                    others = {(q.who.role, q.who.judge) for q in self.staff} - asking
-                    self._flush_staff(batch, self._coalesce(batch, others, hold=True))
+                    self._hold_staff(batch)
                 self._between()
             self._between()
             await self._checkpoint()
 
     def _between(self) -> None:
         """Between batches, with the state the committed one: what is due to go out paced."""
-        if self._held_due:
-            self._release_held()
+        if self._held_due or self._staff_due:
+            self._release_staff()
         self._pace()
 
     def _held_wake(self) -> None:
@@ -203,17 +208,53 @@ class Sequencer(ABC):
         self._held_due = True
         self._wake.set()
 
-    def _release_held(self) -> None:
-        """Send the staff the empty updates held back from them."""
-        self._held_due = False
-        end = self.state.seq + 1
+    def _staff_wake(self) -> None:
+        self._staff_timer = None
+        self._staff_due = True
+        self._wake.set()
+
+    def _hold_staff(self, batch: Batch) -> None:
+        """The staff not answered in this batch: its events are held back from them, to go
+        with their next answer or the next paced update (``_release_staff``)."""
+        first = batch.events[0]["seq"]
+        asked = {(q.who.role, q.who.judge) for q in batch.touched}
         for peer in self.staff:
-            if peer.held and peer.ready and not peer.gone:
-                self._write(peer, self._held(peer, end))
+            if not peer.ready or peer.gone or (peer.who.role, peer.who.judge) in asked:
+                continue
+            if not peer.held:
+                peer.held = first
+            peer.stale |= batch.changed
+            if peer.stale:
+                if self._staff_timer is None:
+                    self._staff_timer = asyncio.get_running_loop().call_later(self.limits.staff_interval, self._staff_wake)
+            elif self._held_timer is None:
+                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
+
+    def _release_staff(self) -> None:
+        """Send the staff what was held back from them: the update of what changed, if they
+        see any of it; their empty updates only once ``staff_quiet`` is up (else held on)."""
+        quiet, self._held_due, self._staff_due = self._held_due, False, False
+        last = self.state.seq
+        shared: dict[frozenset[str], dict[Any, bytes | None]] = {}
+        for peer in self.staff:
+            if not peer.held or not peer.ready or peer.gone:
+                continue
+            if peer.stale:
+                update = self._update(peer, peer.stale, last, True, shared.setdefault(frozenset(peer.stale), {}))
+                peer.stale = set()
+                if update is not None:
+                    self._write(peer, self._held(peer, last) + update)
+                    continue
+            if quiet:
+                self._write(peer, self._held(peer, last + 1))
+            elif self._held_timer is None:
+                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
 
     def _held(self, peer: Peer, end: int) -> bytes:
-        """The empty updates held back from ``peer`` up to seq ``end``; none are held after."""
+        """The empty updates held back from ``peer`` up to seq ``end``; none are held after
+        (what their events changed goes in the update that follows them)."""
         first, peer.held = peer.held, 0
+        peer.stale = set()
         return fanout.empty_updates(self.epoch, first, end) if first else b""
 
     def _pace(self) -> None:
@@ -306,21 +347,25 @@ class Sequencer(ABC):
         self._catchups.clear()
         return event
 
-    def _coalesce(self, batch: Batch, keys: set[tuple[str, str]], hold: bool = False) -> dict[tuple[str, str], bytes]:
+    def _coalesce(self, batch: Batch, keys: set[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
         """The batch's frames for each of these (role, judge) of the staff: an empty update for
-        every event but the last, which carries every section the batch changed, as the state
-        is after it. With ``hold``, none for those who see no change (``_flush_staff`` holds
-        their empty updates back). The audience's come later, through its lane."""
+        every event but the last, which carries every section the batch changed (and those
+        held back from them: ``_hold_staff``), as the state is after it. The rest of the staff
+        and the audience get theirs later, paced."""
         first, last = batch.events[0]["seq"], batch.events[-1]["seq"]
         empty = fanout.empty_updates(self.epoch, first, last)
+        stale: dict[tuple[str, str], set[str]] = {}
+        for peer in self.staff:
+            if peer.stale and (key := (peer.who.role, peer.who.judge)) in keys:
+                stale.setdefault(key, set()).update(peer.stale)
         out: dict[tuple[str, str], bytes] = {}
         shared: dict[Any, bytes | None] = {}
         for peer in self.staff:
             key = (peer.who.role, peer.who.judge)
             if key in keys and peer.ready and key not in out:
-                update = self._update(peer, batch.changed, last, hold, shared)
-                if update is not None:
-                    out[key] = empty + update
+                changed = batch.changed | stale[key] if key in stale else batch.changed
+                update = self._update(peer, changed, last, False, None if key in stale else shared)
+                out[key] = empty + update  # type: ignore[operator]
         return out
 
     def _update(self, peer: Peer, changed: set[str], seq: int, hold: bool = False, shared: dict | None = None) -> bytes | None:
@@ -377,23 +422,6 @@ class Sequencer(ABC):
         self.peers.discard(peer)
         transport.abort()
 
-    def _flush_staff(self, batch: Batch, updates: dict[tuple[str, str], bytes]) -> None:
-        """The batch's updates for the staff that were not answered in it (already sent
-        theirs with their answers in ``_flush``). Those who see no change get nothing now:
-        their empty updates are held back until their next update, or ``staff_quiet``."""
-        first = batch.events[0]["seq"]
-        asked = {(q.who.role, q.who.judge) for q in batch.touched}
-        for peer in self.staff:
-            if not peer.ready or peer.gone or (key := (peer.who.role, peer.who.judge)) in asked:
-                continue
-            data = updates.get(key)
-            if data is not None:
-                self._write(peer, self._held(peer, first) + data)
-            elif not peer.held:
-                peer.held = first
-                if self._held_timer is None:
-                    self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
-
     def _resume(self, peer: Peer, seq: int, changed: set[str]) -> None:
         """Bring a peer that holds the state at ``seq`` to now, as a snapshot would."""
         last = self.state.seq
@@ -409,6 +437,7 @@ class Sequencer(ABC):
     def _synced(self, peer: Peer, seq: int) -> None:
         """``peer`` has (in its ``out``) the state as of ``seq``: what was held back is moot."""
         peer.seq, peer.held = seq, 0
+        peer.stale = set()
         peer.ready = peer.fresh = True
 
     def _updates_after(self, batch: Batch, peer: Peer) -> bytes:

@@ -11,12 +11,13 @@ import sys
 
 import pytest
 
-from server_fixtures import WAIT, all_judges, make_live, score, single_round  # noqa: F401  (fixture)
+from server_fixtures import CONTROL, WAIT, all_judges, make_live, score, single_round  # noqa: F401  (fixture)
 
 from judging.audience import urgent
 from judging.server import Limits
 
 MARKS = {"E1": "80", "E2": "90", "E3": "70", "P1": "60", "P2": "65", "P3": "95", "T1": "10"}
+COUNTED = sorted(j for j in MARKS if j != "T1")  # T1 is a shadow judge
 
 
 async def reader(ws, frames: list[dict]) -> None:
@@ -185,3 +186,42 @@ async def test_the_relay_answers_a_scoreboard_as_the_server_would(make_live, tmp
         await big.send("x" * (70 * 1024))
         await big.wait_closed()
     assert big.close_code == 1009
+
+
+async def test_the_staff_not_answered_get_a_burst_of_marks_in_one_paced_update(make_live, tmp_path):
+    # Seven judges mark within a second: the console, answering none of it, gets every seq
+    # once and in order, but its view recomputed once or twice, not seven times.
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_interval=1.0))
+    ctl, judges = await live.control(), await all_judges(live)
+    opened = await ctl.control("open", contestants=["C1"])
+    raw = await live.raw(CONTROL)
+    frames: list[dict] = []
+    task = asyncio.create_task(reader(raw, frames))
+    try:
+        acks = {}
+        for jid, mark in MARKS.items():  # one after another: a batch each
+            acks[jid] = (await score(live, judges, "heat", "C1", {jid: mark}))[jid]
+        last = max(a.seq for a in acks.values())
+        assert len({a.seq for a in acks.values()}) == len(MARKS)
+        await until(lambda: frames and frames[-1]["seq"] == last)
+        seqs = [f["seq"] for f in frames if f["seq"] > opened.seq]
+        assert seqs == list(range(opened.seq + 1, last + 1))
+        patched = [f for f in frames if f["seq"] > opened.seq and f["patch"]]
+        assert 1 <= len(patched) <= 2, [f["seq"] for f in patched]
+        assert sorted(patched[-1]["patch"]["progress"]["C1"]["submitted"]) == COUNTED
+    finally:
+        task.cancel()
+
+
+async def test_a_consoles_own_action_brings_what_was_held_back_from_it(make_live, tmp_path):
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_interval=60.0))
+    ctl, judges = await live.control(), await all_judges(live)
+    await ctl.control("open", contestants=["C1"])
+    snapshots = ctl.snapshots
+    acks = await score(live, judges, "heat", "C1", MARKS)
+    await asyncio.sleep(0.2)
+    assert ctl.seq < max(a.seq for a in acks.values())  # held back: the interval is a minute
+    closed = await ctl.control("close", contestants=["C1"])
+    await ctl.wait_for(lambda: ctl.seq == closed.seq, WAIT)
+    assert ctl.snapshots == snapshots  # every seq in between arrived: no resync
+    assert sorted(ctl.state["progress"]["C1"]["submitted"]) == COUNTED

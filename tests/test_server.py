@@ -155,6 +155,7 @@ async def test_resubmission_is_idempotent_across_a_reconnect(live):
     again = await e1.wait_ack(sid, WAIT)
     assert again == first  # same seq, same time, same revision
     assert len(live.events("mark")) == 1
+    await ctl.wait_for(lambda: ctl.seq >= first.seq, WAIT)  # the console's updates are paced
     assert ctl.state["progress"]["C1"]["submitted"] == ["E1"]
     # The same id for different marks is refused.
     errors = len(e1.errors)
