@@ -130,7 +130,8 @@ class Watched(Server):
     SIGKILL is the serving process, and the watchdog, not the benchmark, starts another."""
 
     def __init__(self, contest: Path, db: Path, port: int, extra: list[str]):
-        self.args = [sys.executable, "-m", "judging", "serve", str(contest), "--db", str(db), "--host", "127.0.0.1", "--port", str(port), *extra]
+        # -P: the frozen code on PYTHONPATH, not the working directory's judging/.
+        self.args = [sys.executable, "-P", "-m", "judging", "serve", str(contest), "--db", str(db), "--host", "127.0.0.1", "--port", str(port), *extra]
         self.p = None
         self.killed_at = 0.0
 

@@ -37,6 +37,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# The two lookups of find_submission, each served by an index of its own (_migrate).
+FIND_SUBMISSION = (
+    "select seq, at, data from events where kind in ('mark', 'correction') and kind = 'mark' "
+    "and json_extract(data, '$.judge') = ? and json_extract(data, '$.submission') = ? and seq <= ? order by seq limit 1"
+)
+COUNT_CARDS = (
+    "select count(*) from events where kind in ('mark', 'correction') and json_extract(data, '$.judge') = ? "
+    "and json_extract(data, '$.contestant') = ? and json_extract(data, '$.round') = ? and seq <= ?"
+)
+
+
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -103,11 +114,19 @@ class Store:
         tables = {name for (name,) in self.conn.execute("select name from sqlite_master where type = 'table'")}
         if not {"events", "tokens", "meta"} <= tables:
             self._create(tables)
-        # Finds a judge's submission by id (a resend older than the checkpoint) and counts a
-        # judge's cards; derived from the log, so it can be built for any existing database.
+        # A resend older than the checkpoint is answered from the log (find_submission), on the
+        # server's event loop: one index finds the judge's submission by id, the other counts
+        # their cards for a contestant (the revision), each in a fraction of a millisecond.
+        # Without the second, the count read every mark in the log: 0.9 s for a million events,
+        # with every judge and screen waiting. Derived from the log, so they can be built for
+        # any existing database (2.3 s for a million events, once).
         self.conn.execute(
             "create index if not exists events_judge_card on events (json_extract(data, '$.judge'), "
             "json_extract(data, '$.submission')) where kind in ('mark', 'correction')"
+        )
+        self.conn.execute(
+            "create index if not exists events_judge_item on events (json_extract(data, '$.judge'), "
+            "json_extract(data, '$.contestant'), json_extract(data, '$.round')) where kind in ('mark', 'correction')"
         )
 
     def _create(self, tables: set[str]) -> None:
@@ -180,21 +199,12 @@ class Store:
         events only)."""
         if self._reader is None:
             self._reader = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
-        row = self._reader.execute(
-            "select seq, at, data from events where kind in ('mark', 'correction') and kind = 'mark' "
-            "and json_extract(data, '$.judge') = ? "
-            "and json_extract(data, '$.submission') = ? and seq <= ? order by seq limit 1",
-            (judge, submission, upto if upto is not None else 2**62),
-        ).fetchone()
+        row = self._reader.execute(FIND_SUBMISSION, (judge, submission, upto if upto is not None else 2**62)).fetchone()
         if row is None:
             return None
         seq, at, data = row[0], row[1], json.loads(row[2])
         # The revision: how many cards this judge had for this contestant and round by then.
-        (revision,) = self._reader.execute(
-            "select count(*) from events where kind in ('mark', 'correction') and json_extract(data, '$.judge') = ? "
-            "and json_extract(data, '$.contestant') = ? and json_extract(data, '$.round') = ? and seq <= ?",
-            (judge, data["contestant"], data["round"], seq),
-        ).fetchone()
+        (revision,) = self._reader.execute(COUNT_CARDS, (judge, data["contestant"], data["round"], seq)).fetchone()
         return data.get("digest", ""), {"id": submission, "seq": seq, "at": at, "revision": revision}
 
     def count(self) -> int:

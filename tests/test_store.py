@@ -7,7 +7,7 @@ import threading
 
 import sqlite_utils
 
-from judging.store import SCHEMA_VERSION, Store, token_hash
+from judging.store import COUNT_CARDS, FIND_SUBMISSION, SCHEMA_VERSION, Store, token_hash
 
 
 def test_migrations_apply_to_an_empty_database(tmp_path):
@@ -154,3 +154,39 @@ def test_no_token_starts_with_a_dash():
     tokens = {new_token() for _ in range(2000)}
     assert len(tokens) == 2000 and not any(t.startswith("-") for t in tokens)
     assert all(len(t) == 24 for t in tokens)
+
+
+def _mark(judge: str, contestant: str, submission: str, total: str) -> dict:
+    data = {"round": "final", "contestant": contestant, "judge": judge, "scores": {"total": total}, "submission": submission, "digest": f"d-{submission}"}
+    return {"actor": f"judge:{judge}", "kind": "mark", "data": data}
+
+
+def test_a_resend_is_found_in_the_log_through_indexes_with_its_revision(tmp_path):
+    # The server answers a resend older than its checkpoint from the log, on its event loop:
+    # both lookups must be served by an index, not a pass over every mark in the log.
+    store = Store(tmp_path / "log.db")
+    store.append([_mark(f"J{j}", f"C{c}", f"J{j}-C{c}", "80") for c in range(40) for j in range(10)])
+    store.append([{"actor": "control", "kind": "open", "data": {"contestants": ["C1"]}}])
+    again = store.append([_mark("J3", "C7", "J3-C7-again", "85")])[0]
+    found = store.find_submission("J3", "J3-C7-again")
+    assert found == ("d-J3-C7-again", {"id": "J3-C7-again", "seq": again["seq"], "at": again["at"], "revision": 2})
+    assert store.find_submission("J3", "J3-C7")[1]["revision"] == 1
+    assert store.find_submission("J3", "J3-C7-again", upto=again["seq"] - 1) is None
+    assert store.find_submission("J3", "nobody's") is None
+    plans = {q: " ".join(r[3] for r in store.conn.execute("explain query plan " + q, ("J3", "x", "final", 1)[: q.count("?")]))
+             for q in (FIND_SUBMISSION, COUNT_CARDS)}
+    assert "USING INDEX events_judge_card (" in plans[FIND_SUBMISSION], plans
+    assert "USING INDEX events_judge_item (" in plans[COUNT_CARDS], plans
+    store.close()
+
+
+def test_an_older_database_gets_the_card_index_when_opened(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("drop index events_judge_item")
+    conn.close()
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from sqlite_master where name = 'events_judge_item'").fetchone() == (1,)
+    conn.close()
