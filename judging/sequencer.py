@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -197,6 +199,18 @@ class Sequencer(ABC):
             self._between()
             await self._checkpoint()
 
+    def _ended(self, task: asyncio.Task) -> None:
+        """The sequencer task stopped other than by ``close``: a bug. Nothing would be
+        acknowledged again while the process looked alive, so it ends, as if killed: under
+        the watchdog the standby serves in its place, from the log (every mark acknowledged
+        is in it)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical("the sequencer stopped; this server process ends so that another serves", exc_info=task.exception())
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
     def _between(self) -> None:
         """Between batches, with the state the committed one: what is due to go out paced."""
         if self._held_due or self._staff_due:
@@ -236,7 +250,7 @@ class Sequencer(ABC):
         quiet, self._held_due, self._staff_due = self._held_due, False, False
         last = self.state.seq
         shared: dict[frozenset[str], dict[Any, bytes | None]] = {}
-        for peer in self.staff:
+        for peer in list(self.staff):  # a write may cut a peer off, leaving the set
             if not peer.held or not peer.ready or peer.gone:
                 continue
             if peer.stale:
@@ -249,6 +263,15 @@ class Sequencer(ABC):
                 self._write(peer, self._held(peer, last + 1))
             elif self._held_timer is None:
                 self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
+
+    def _held_through(self, peer: Peer) -> bytes:
+        """Everything held back from ``peer``, up to the last event: for an answer that comes
+        without events of its own (an error, a preview), which must not overtake them."""
+        last = self.state.seq
+        if not peer.stale:
+            return self._held(peer, last + 1)
+        update = self._update(peer, peer.stale, last)
+        return self._held(peer, last) + update  # type: ignore[operator]
 
     def _held(self, peer: Peer, end: int) -> bytes:
         """The empty updates held back from ``peer`` up to seq ``end``; none are held after
@@ -404,6 +427,8 @@ class Sequencer(ABC):
             else:
                 if data and peer.held:
                     data = self._held(peer, first) + data
+                elif mine and peer.held and not batch.events:
+                    data = self._held_through(peer)
                 data += mine  # updates first: an ack or done finds the state already changed
             if data:
                 self._write(peer, data)

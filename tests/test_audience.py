@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from server_fixtures import CONTROL, WAIT, all_judges, make_live, score, single_round  # noqa: F401  (fixture)
+from server_fixtures import CONTROL, WAIT, all_judges, live, make_live, recv_until, score, single_round  # noqa: F401  (fixtures)
 
 from judging.audience import urgent
 from judging.server import Limits
@@ -225,3 +225,57 @@ async def test_a_consoles_own_action_brings_what_was_held_back_from_it(make_live
     await ctl.wait_for(lambda: ctl.seq == closed.seq, WAIT)
     assert ctl.snapshots == snapshots  # every seq in between arrived: no resync
     assert sorted(ctl.state["progress"]["C1"]["submitted"]) == COUNTED
+
+
+async def test_an_answer_without_events_comes_after_what_was_held_back(make_live, tmp_path):
+    # A console's refused action logs nothing; the marks held back from it still come first.
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_interval=60.0))
+    ctl, judges = await live.control(), await all_judges(live)
+    await ctl.control("open", contestants=["C1"])
+    raw = await live.raw(CONTROL)
+    await recv_until(raw, "snapshot")
+    acks = await score(live, judges, "heat", "C1", MARKS)
+    await raw.send(json.dumps({"type": "control", "id": "nope", "action": "open", "data": {"contestants": ["C99"]}}))
+    error, seen = await recv_until(raw, "error")
+    assert error["ref"] == "nope"
+    updates = [json.loads(f) for f in seen if json.loads(f)["type"] == "update"]
+    assert updates and updates[-1]["seq"] == max(a.seq for a in acks.values())
+    assert sorted(updates[-1]["patch"]["progress"]["C1"]["submitted"]) == COUNTED
+
+
+async def test_a_console_cut_off_while_its_paced_update_goes_out_stops_nothing_else(make_live, tmp_path, monkeypatch):
+    from judging import fanout
+
+    live = await make_live(single_round(tmp_path), limits=Limits(staff_interval=0.02))
+    ctl, e1, e2 = await live.control(), await live.judge("E1"), await live.judge("E2")
+    await ctl.control("open", contestants=["C1"])
+    console = next(q for q in live.server.staff if q.who.role == "control")
+    write = fanout.write
+    monkeypatch.setattr(fanout, "write", lambda ws, data, budget: False if ws is console.ws else write(ws, data, budget))
+    await e1.wait_ack(await e1.submit("heat", "C1", {"total": "80"}), WAIT)
+    await until(lambda: console not in live.server.staff)  # its paced update found it over budget
+    assert not live.server._sequencer.done()
+    second = await e2.wait_ack(await e2.submit("heat", "C1", {"total": "81"}), WAIT)
+    assert second.seq == live.store.last_seq()
+
+
+async def test_a_sequencer_that_fails_ends_its_process_rather_than_answer_nothing(live, monkeypatch, caplog):
+    # Under the watchdog a server process that dies is replaced by its standby; one whose
+    # sequencer has stopped would accept connections and never acknowledge a mark.
+    import os as os_module
+    import signal
+
+    killed: list[tuple[int, int]] = []
+    monkeypatch.setattr(os_module, "kill", lambda pid, sig: killed.append((pid, sig)))
+
+    def broken(batch):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(live.server, "_hold_staff", broken)
+    ctl = await live.control()
+    with caplog.at_level("CRITICAL", logger="judging.server"):
+        await ctl.control("open", contestants=["C1"])  # answered, then the sequencer fails
+        await until(lambda: killed)
+    assert killed == [(os_module.getpid(), signal.SIGKILL)]
+    assert "the sequencer stopped" in caplog.text and "a bug" in caplog.text
+    assert live.server._sequencer.done()
