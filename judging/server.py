@@ -90,6 +90,7 @@ class JudgingServer(Sequencer):
         # restart: a client holding one can be brought up to date instead of resent it whole.
         self.lineage = hashlib.sha256(f"{log_id}\0{self.hash}\0{recovery.code_digest()}\0{VIEWS_CODE}".encode()).hexdigest()[:16]
         self._sequencer = asyncio.create_task(self._sequence())
+        self._sequencer.add_done_callback(self._ended)
         done = asyncio.get_running_loop().create_future()
         self._enqueue("event", None, ("server", "server_started", {"epoch": self.epoch, "contest_hash": self.hash}, done))
         await done
