@@ -369,7 +369,9 @@ class LiveState:
         return changed
 
     def _apply_correction(self, event, data) -> set[str]:
-        return self._record(event, data)
+        # A corrected card of a revealed contestant reaches the audience as an adjustment
+        # does: at once, or at the unfreeze.
+        return self._record(event, data) | self._maybe_public(data["contestant"])
 
     def _record(self, event, data) -> set[str]:
         rid, cid, jid = data["round"], data["contestant"], data["judge"]
@@ -398,6 +400,8 @@ class LiveState:
         if any((r.id, cid) in self.revealed for r in self.contest.rounds):
             self._publish_or_hold(cid)
             changed.add(f"standings:{category}")
+            if self.last_reveal is not None and self.last_reveal[1] == cid:
+                changed.add("reveal")  # the 亮分 card shown is this contestant's
         return changed
 
     def _apply_ceremony(self, event, data) -> set[str]:

@@ -172,6 +172,35 @@ def test_adjustment_to_a_revealed_contestant_during_freeze_waits_for_unfreeze(tm
     assert viewer_snapshot(log.state)["standings:arts"][0]["total"] == "73.50"
 
 
+def test_a_correction_to_a_revealed_contestant_reaches_the_audience_as_an_adjustment_does(tmp_path):
+    log = Log(load_contest(single_round(tmp_path)))
+    log("open", contestants=["C1"])
+    _complete(log, "C1")
+    log("reveal", contestants=["C1"])
+    follower = viewer_snapshot(log.state)  # a scoreboard, kept up to date by updates
+    console = control_snapshot(log.state)
+    assert follower["standings:arts"][0]["total"] == "75.50"
+    changed = log("correction", round="heat", contestant="C1", judge="E1", scores={"total": "85"}, reason="misread card")
+    assert {"standings:arts", "reveal"} <= changed
+    follower.update(patch_for("viewer", log.state, changed))
+    console.update(patch_for("control", log.state, changed))
+    fresh = control_snapshot(log.state)
+    assert follower == viewer_snapshot(log.state)
+    assert {k: v for k, v in console.items() if k != "review"} == {k: v for k, v in fresh.items() if k != "review"}  # review: snapshots only
+    assert follower["standings:arts"][0]["total"] == "79.00" == str(log.state.tab.round_result("heat", "C1").final)
+    assert {m["judge"]: m["mark"] for p in follower["reveal"]["panels"] for m in p["marks"]}["E1"] == "85"
+    # During a freeze the hall keeps what it saw; the console's card (the private one) follows.
+    log("freeze")
+    changed = log("correction", round="heat", contestant="C1", judge="E1", scores={"total": "80"}, reason="it was right")
+    assert "reveal" in changed
+    console.update(patch_for("control", log.state, changed))
+    assert console["reveal"] == control_snapshot(log.state)["reveal"]
+    assert {m["judge"]: m["mark"] for p in console["reveal"]["panels"] for m in p["marks"]}["E1"] == "80"
+    assert viewer_snapshot(log.state)["standings:arts"][0]["total"] == "79.00"
+    log("unfreeze")
+    assert viewer_snapshot(log.state)["standings:arts"][0]["total"] == "75.50"
+
+
 def test_corrections_need_a_reason_and_bump_the_revision():
     log = Log()
     log("open", contestants=["C1"])
