@@ -9,7 +9,7 @@ to every viewer (with BENCH_RELAY=1: from the last judge's frame until it is sen
 relay); and the collections of the garbage collector's oldest generation. Prints the medians
 and p99s to stderr when the benchmark stops the server. LOOP_STALLS=1 also names
 the callbacks that held the event loop for over 2 ms. LANE_SLICE=N in the environment
-tries another slice of the audience's writes (judging/sequencer.py). ACKTIME_JSON=F writes
+tries another slice of the audience's writes (judging/pacing.py). ACKTIME_JSON=F writes
 each sample with its time to F. Run by hand; not a test.
 """
 
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from judging import relay_link, sequencer, server, store
+from judging import pacing, relay_link, sequencer, server, store
 
 taken: list[float] = []
 appends: list[float] = []
@@ -189,5 +189,5 @@ if os.environ.get("LOOP_STALLS"):
     asyncio.events.Handle._run = run
 signal.signal(signal.SIGTERM, report)
 if os.environ.get("LANE_SLICE"):
-    sequencer.LANE_SLICE = int(os.environ["LANE_SLICE"])
+    pacing.LANE_SLICE = int(os.environ["LANE_SLICE"])
 runpy.run_path(str(Path(__file__).with_name("serve_bench.py")), run_name="__main__")

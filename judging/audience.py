@@ -11,7 +11,7 @@ otherwise (only the progress count, or nothing the audience sees) at most every
 ``interval`` seconds. Judges and the host are not paced: they get every batch's update.
 The seq stays contiguous for every viewer: a flush sends an empty update for each held
 event and the changed sections with the last one, computed once for all viewers. The
-sequencer writes a flush in slices (judging/sequencer.py), so that a judge's acknowledgement
+sequencer writes a flush in slices (judging/pacing.py), so that a judge's acknowledgement
 never waits behind a thousand writes.
 """
 

@@ -10,16 +10,13 @@ Updates of one batch are coalesced: each event still has its own ``update`` (the
 contiguous), but the sections the batch changed travel once, with its last event, computed
 once per role and written to each connection as ready-made frames (judging/fanout.py).
 Those waiting for an answer (a judge's ack, a console's done) get theirs at once. The rest
-of the staff are paced: what the batches changed is gathered for them and sent at most every
-``Limits.staff_interval`` (several events' worth at once, each with its own seq), or sooner
-with their own next answer; so a batch costs the acks it answers, not forty judges' and a
-console's views recomputed. If nothing they see changed (another judge's mark changes
-nothing on a judge's screen), their empty updates are held back for up to
-``Limits.staff_quiet``.
+of the staff are paced (judging/pacing.py): what the batches changed is gathered for them and
+sent at most every ``Limits.staff_interval``, or sooner with their own next answer; so a
+batch costs the acks it answers, not forty judges' and a console's views recomputed.
 A connection whose unsent frames pass the budget is cut off; nobody else waits for it.
-The scoreboards' updates are paced in a lane of their own (judging/audience.py), and a
-reconnecting client is brought up to date from what the recent events changed
-(judging/resume.py) rather than resent its whole view.
+The scoreboards' updates are paced in a lane of their own (judging/audience.py,
+judging/pacing.py), and a reconnecting client is brought up to date from what the recent
+events changed (judging/resume.py) rather than resent its whole view.
 
 ``JudgingServer`` (judging/server.py) supplies what each message does: ``_on_message``,
 ``_join`` and the snapshots.
@@ -39,9 +36,9 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from judging import fanout, recovery
-from judging.audience import AudienceLane
 from judging import protocol as p
 from judging.live import LiveState
+from judging.pacing import Pacing
 from judging.rules.model import Contest
 from judging.recovery import StartupError, recover
 from judging.relay_link import RelayLink
@@ -53,7 +50,6 @@ log = logging.getLogger("judging.server")
 
 MAX_BATCH = 1000  # queued actions taken into one transaction at most
 SLOW_COMMIT = 1.0  # seconds a commit may take before the operator is told the disk holds it
-LANE_SLICE = 16  # writes to the audience between two turns of the event loop (docs/benchmarks.md)
 
 
 @dataclass
@@ -106,7 +102,7 @@ class Batch:
 
 
 
-class Sequencer(ABC):
+class Sequencer(Pacing, ABC):
     """The batching machinery of ``JudgingServer`` (a base class: the attributes it uses are
     set by the server's constructor)."""
 
@@ -136,14 +132,7 @@ class Sequencer(ABC):
         self._oldest = self.state.seq - replayed
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
-        self._lane = AudienceLane(self.limits.audience_interval)
-        self._lane_timer: asyncio.TimerHandle | None = None
-        self._lane_writing: asyncio.Future | None = None  # a flush being written in slices
-        self._lane_hurry = False  # write the rest of it without pausing
-        self._held_timer: asyncio.TimerHandle | None = None  # pending while empty updates are held
-        self._held_due = False  # the staff's held empty updates are to go at the next pause
-        self._staff_timer: asyncio.TimerHandle | None = None  # pending while changes are held
-        self._staff_due = False  # the staff's held changes are to go at the next pause
+        self._init_pacing()
         self._relay = RelayLink()  # the audience's relay, if started (judging/relay.py)
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
@@ -216,115 +205,6 @@ class Sequencer(ABC):
         if self._held_due or self._staff_due:
             self._release_staff()
         self._pace()
-
-    def _held_wake(self) -> None:
-        self._held_timer = None
-        self._held_due = True
-        self._wake.set()
-
-    def _staff_wake(self) -> None:
-        self._staff_timer = None
-        self._staff_due = True
-        self._wake.set()
-
-    def _hold_staff(self, batch: Batch) -> None:
-        """The staff not answered in this batch: its events are held back from them, to go
-        with their next answer or the next paced update (``_release_staff``)."""
-        first = batch.events[0]["seq"]
-        asked = {(q.who.role, q.who.judge) for q in batch.touched}
-        for peer in self.staff:
-            if not peer.ready or peer.gone or (peer.who.role, peer.who.judge) in asked:
-                continue
-            if not peer.held:
-                peer.held = first
-            peer.stale |= batch.changed
-            if peer.stale:
-                if self._staff_timer is None:
-                    self._staff_timer = asyncio.get_running_loop().call_later(self.limits.staff_interval, self._staff_wake)
-            elif self._held_timer is None:
-                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
-
-    def _release_staff(self) -> None:
-        """Send the staff what was held back from them: the update of what changed, if they
-        see any of it; their empty updates only once ``staff_quiet`` is up (else held on)."""
-        quiet, self._held_due, self._staff_due = self._held_due, False, False
-        last = self.state.seq
-        shared: dict[frozenset[str], dict[Any, bytes | None]] = {}
-        for peer in list(self.staff):  # a write may cut a peer off, leaving the set
-            if not peer.held or not peer.ready or peer.gone:
-                continue
-            if peer.stale:
-                update = self._update(peer, peer.stale, last, True, shared.setdefault(frozenset(peer.stale), {}))
-                peer.stale = set()
-                if update is not None:
-                    self._write(peer, self._held(peer, last) + update)
-                    continue
-            if quiet:
-                self._write(peer, self._held(peer, last + 1))
-            elif self._held_timer is None:
-                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
-
-    def _held_through(self, peer: Peer) -> bytes:
-        """Everything held back from ``peer``, up to the last event: for an answer that comes
-        without events of its own (an error, a preview), which must not overtake them."""
-        last = self.state.seq
-        if not peer.stale:
-            return self._held(peer, last + 1)
-        update = self._update(peer, peer.stale, last)
-        return self._held(peer, last) + update  # type: ignore[operator]
-
-    def _held(self, peer: Peer, end: int) -> bytes:
-        """The empty updates held back from ``peer`` up to seq ``end``; none are held after
-        (what their events changed goes in the update that follows them)."""
-        first, peer.held = peer.held, 0
-        peer.stale = set()
-        return fanout.empty_updates(self.epoch, first, end) if first else b""
-
-    def _pace(self) -> None:
-        """Send the audience what it is due (judging/audience.py), or wake up when it is.
-        Called only between batches, when the state is the committed one."""
-        wait = self._lane.due()
-        if wait is None:
-            return
-        if self._lane_writing is not None:
-            # The previous flush is still being written; its end wakes us. If the hall is
-            # waiting for this one (a reveal), the rest of that one goes out without pausing.
-            self._lane_hurry = self._lane_hurry or "reveal" in self._lane.changed
-            return
-        if wait > 0:
-            if self._lane_timer is None:
-                self._lane_timer = asyncio.get_running_loop().call_later(wait, self._lane_wake)
-            return
-        if self._lane_timer is not None:
-            self._lane_timer.cancel()
-            self._lane_timer = None
-        # What the hall waits for (a reveal) goes out in one go: the judges have all marked,
-        # so no acknowledgement is held up. Anything else in slices: an open is followed at
-        # once by the judges' first cards.
-        self._lane_hurry = "reveal" in self._lane.changed
-        span, plan = self._lane.take(self.state, self.epoch, [peer for peer in self.peers if peer.who.role == "viewer"])
-        if span is not None and self._relay.up:
-            self._relay.flush(span[0], span[1], self.epoch, span[2])
-        if plan:
-            self._lane_writing = asyncio.ensure_future(self._write_slices(plan))
-
-    async def _write_slices(self, plan: list[tuple[Peer, bytes]]) -> None:
-        # The frames are final (the state they show is committed), so batches may go on
-        # between two slices; a slice of a few writes keeps the loop free for acks.
-        try:
-            for i in range(0, len(plan), LANE_SLICE):
-                for peer, data in plan[i : i + LANE_SLICE]:
-                    if not peer.gone:
-                        self._write(peer, data)
-                if not self._lane_hurry:
-                    await asyncio.sleep(0)
-        finally:
-            self._lane_writing = None
-            self._wake.set()
-
-    def _lane_wake(self) -> None:
-        self._lane_timer = None
-        self._wake.set()
 
     def _write(self, peer: Peer, data: bytes) -> None:
         if not fanout.write(peer.ws, data, self.limits.queue * 4096):
