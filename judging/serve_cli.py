@@ -128,7 +128,8 @@ def run_server(args) -> int:
         print(f"error: {_db(args)} is being served by another `judging serve` (process {e}); stop that one first, or give --db another file", flush=True)
         return 2
     except OSError as e:
-        print(f"error: cannot use {_db(args)} as the contest's database: {e.strerror} ({e.filename})", flush=True)
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: cannot use {_db(args)} as the contest's database: {e.strerror}{where}", flush=True)
         return 2
     from judging import watchdog
 

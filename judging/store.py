@@ -243,7 +243,8 @@ def hold(path: str | Path, wait: float = 3.0) -> int | None:
         import fcntl
     except ImportError:  # Windows: not held
         return None
-    lock = Path(path).with_name(Path(path).name + ".lock")
+    real = Path(path).resolve()  # the same file by another path (a link) is the same database
+    lock = real.with_name(real.name + ".lock")
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
     while True:
@@ -254,7 +255,7 @@ def hold(path: str | Path, wait: float = 3.0) -> int | None:
             if time.monotonic() >= deadline:
                 holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                 os.close(fd)
-                raise InUse(holder) from None
+                raise InUse(holder or "?") from None  # "?": it is writing its pid just now
             time.sleep(0.05)
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 
+import pytest
 import sqlite_utils
 
-from judging.store import COUNT_CARDS, FIND_SUBMISSION, SCHEMA_VERSION, Store, token_hash
+from judging.store import COUNT_CARDS, FIND_SUBMISSION, SCHEMA_VERSION, InUse, Store, hold, token_hash
 
 
 def test_migrations_apply_to_an_empty_database(tmp_path):
@@ -190,3 +193,18 @@ def test_an_older_database_gets_the_card_index_when_opened(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("select count(*) from sqlite_master where name = 'events_judge_item'").fetchone() == (1,)
     conn.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: one server to a database is not enforced there")
+def test_a_database_is_held_for_one_server_whatever_the_path_to_it(tmp_path):
+    db = tmp_path / "contest.db"
+    fd = hold(db)
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "same.db"
+    link.symlink_to(db)
+    for path in (db, link):
+        with pytest.raises(InUse) as e:
+            hold(path, wait=0.1)
+        assert str(e.value) == str(os.getpid())
+    os.close(fd)  # the holder is gone: free again
+    os.close(hold(link, wait=0.1))
