@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -157,8 +158,7 @@ class Sequencer(Pacing, ABC):
                 updates: dict[tuple[str, str], bytes] = {}
                 if batch.events:
                     records = [dict(e) for e in batch.events]
-                    started = loop.time()
-                    commit = loop.run_in_executor(self._writer, self.store.append, records)
+                    commit = loop.run_in_executor(self._writer, self._append, records)
                     # Framed while the writer thread flushes to disk, sent only after, for
                     # those waiting for an answer (a judge's ack follows its update). The
                     # console's and the other judges' views are framed later, paced, so that
@@ -166,11 +166,10 @@ class Sequencer(Pacing, ABC):
                     asking = {(q.who.role, q.who.judge) for q in batch.touched if q.who.role != "viewer"}
                     updates = self._coalesce(batch, asking)
                     try:
-                        await commit
+                        took = await commit
                     except Exception:
                         self._lost(batch)
                         continue
-                    took = loop.time() - started
                     if took > SLOW_COMMIT:
                         # Every judge waits for this commit: say why, so a stall is not a mystery.
                         log.warning("the disk held the log's commit of %d events for %.1f s; acknowledgements waited for it", len(records), took)
@@ -187,6 +186,13 @@ class Sequencer(Pacing, ABC):
                 self._between()
             self._between()
             await self._checkpoint()
+
+    def _append(self, records: list[dict[str, Any]]) -> float:
+        """The writer thread's part: the batch's commit; the seconds it took (the disk's, not
+        the event loop's)."""
+        started = time.monotonic()
+        self.store.append(records)
+        return time.monotonic() - started
 
     def _ended(self, task: asyncio.Task) -> None:
         """The sequencer task stopped other than by ``close``: a bug. Nothing would be
