@@ -134,6 +134,9 @@ class Sequencer(Pacing, ABC):
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
         self._init_pacing()
+        self._writing_since: float | None = None  # when the commit in flight started (loop time)
+        self._named: float | None = None  # the commit the watch last named as slow
+        self._watch: asyncio.TimerHandle | None = None
         self._relay = RelayLink()  # the audience's relay, if started (judging/relay.py)
 
     def _enqueue(self, kind: str, peer: Peer | None, item: Any) -> None:
@@ -142,6 +145,7 @@ class Sequencer(Pacing, ABC):
 
     async def _sequence(self) -> None:
         loop = asyncio.get_running_loop()
+        self._watch = loop.call_later(SLOW_COMMIT, self._watch_commit)
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -159,6 +163,7 @@ class Sequencer(Pacing, ABC):
                 if batch.events:
                     records = [dict(e) for e in batch.events]
                     commit = loop.run_in_executor(self._writer, self._append, records)
+                    self._writing_since = loop.time()
                     # Framed while the writer thread flushes to disk, sent only after, for
                     # those waiting for an answer (a judge's ack follows its update). The
                     # console's and the other judges' views are framed later, paced, so that
@@ -170,6 +175,8 @@ class Sequencer(Pacing, ABC):
                     except Exception:
                         self._lost(batch)
                         continue
+                    finally:
+                        self._writing_since = None
                     if took > SLOW_COMMIT:
                         # Every judge waits for this commit: say why, so a stall is not a mystery.
                         log.warning("the disk held the log's commit of %d events for %.1f s; acknowledgements waited for it", len(records), took)
@@ -186,6 +193,16 @@ class Sequencer(Pacing, ABC):
                 self._between()
             self._between()
             await self._checkpoint()
+
+    def _watch_commit(self) -> None:
+        """Every ``SLOW_COMMIT`` s: a commit in flight for longer is named while it lasts,
+        once (a disk that never returns would otherwise say nothing at all)."""
+        loop = asyncio.get_running_loop()
+        since = self._writing_since
+        if since is not None and since != self._named and loop.time() - since > SLOW_COMMIT:
+            self._named = since
+            log.warning("the disk has held the log's commit for %.1f s so far; acknowledgements wait for it", loop.time() - since)
+        self._watch = loop.call_later(SLOW_COMMIT, self._watch_commit)
 
     def _append(self, records: list[dict[str, Any]]) -> float:
         """The writer thread's part: the batch's commit; the seconds it took (the disk's, not

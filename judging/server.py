@@ -148,6 +148,8 @@ class JudgingServer(Sequencer):
             await self._server.wait_closed()
         if self._sequencer is not None:
             self._sequencer.cancel()
+        if self._watch is not None:
+            self._watch.cancel()
         if self._lane_writing is not None:
             self._lane_writing.cancel()
         self._writer.shutdown(wait=True)  # lets a commit in progress finish
