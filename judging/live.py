@@ -8,7 +8,8 @@ event to the log and then applies it; a restart applies the same log and gets th
 Statuses of a contestant in a round: waiting -> open -> closed -> locked. New marks need
 "open"; a judge may revise until "locked"; after that only a correction (control, with a
 written reason) changes a mark. The audience sees a contestant's result only once it is
-revealed, frozen as it was at the reveal until the next reveal.
+revealed; a correction, adjustment or award to a revealed contestant reaches it at once, and
+while the standings are frozen, at the unfreeze.
 """
 
 from __future__ import annotations
@@ -400,8 +401,8 @@ class LiveState:
         if any((r.id, cid) in self.revealed for r in self.contest.rounds):
             self._publish_or_hold(cid)
             changed.add(f"standings:{category}")
-            if self.last_reveal is not None and self.last_reveal[1] == cid:
-                changed.add("reveal")  # the 亮分 card shown is this contestant's
+            if not self.frozen and self.last_reveal is not None and self.last_reveal[1] == cid:
+                changed.add("reveal")  # the 亮分 card shown is this contestant's (frozen: at the unfreeze)
         return changed
 
     def _apply_ceremony(self, event, data) -> set[str]:
