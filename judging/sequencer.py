@@ -26,13 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from websockets.asyncio.server import ServerConnection
 
@@ -134,7 +132,8 @@ class Sequencer(Pacing, ABC):
         self._checkpointed = self.state.seq - replayed
         self._child: int | None = None  # a process writing a checkpoint
         self._init_pacing()
-        self._writing_since: float | None = None  # when the commit in flight started (loop time)
+        self._writing_since: float | None = None  # when the writer thread began the commit in hand (monotonic)
+        self.on_failure: Callable[[], None] | None = None  # run if the sequencer stops on an error
         self._named: float | None = None  # the commit the watch last named as slow
         self._watch: asyncio.TimerHandle | None = None
         self._relay = RelayLink()  # the audience's relay, if started (judging/relay.py)
@@ -163,7 +162,6 @@ class Sequencer(Pacing, ABC):
                 if batch.events:
                     records = [dict(e) for e in batch.events]
                     commit = loop.run_in_executor(self._writer, self._append, records)
-                    self._writing_since = loop.time()
                     # Framed while the writer thread flushes to disk, sent only after, for
                     # those waiting for an answer (a judge's ack follows its update). The
                     # console's and the other judges' views are framed later, paced, so that
@@ -175,8 +173,6 @@ class Sequencer(Pacing, ABC):
                     except Exception:
                         self._lost(batch)
                         continue
-                    finally:
-                        self._writing_since = None
                     if took > SLOW_COMMIT:
                         # Every judge waits for this commit: say why, so a stall is not a mystery.
                         log.warning("the disk held the log's commit of %d events for %.1f s; acknowledgements waited for it", len(records), took)
@@ -197,31 +193,31 @@ class Sequencer(Pacing, ABC):
     def _watch_commit(self) -> None:
         """Every ``SLOW_COMMIT`` s: a commit in flight for longer is named while it lasts,
         once (a disk that never returns would otherwise say nothing at all)."""
-        loop = asyncio.get_running_loop()
-        since = self._writing_since
-        if since is not None and since != self._named and loop.time() - since > SLOW_COMMIT:
+        since = self._writing_since  # set and cleared by the writer thread: the disk's time only
+        if since is not None and since != self._named and time.monotonic() - since > SLOW_COMMIT:
             self._named = since
-            log.warning("the disk has held the log's commit for %.1f s so far; acknowledgements wait for it", loop.time() - since)
-        self._watch = loop.call_later(SLOW_COMMIT, self._watch_commit)
+            log.warning("the disk has held the log's commit for %.1f s so far; acknowledgements wait for it", time.monotonic() - since)
+        self._watch = asyncio.get_running_loop().call_later(SLOW_COMMIT, self._watch_commit)
 
     def _append(self, records: list[dict[str, Any]]) -> float:
         """The writer thread's part: the batch's commit; the seconds it took (the disk's, not
         the event loop's)."""
-        started = time.monotonic()
-        self.store.append(records)
+        self._writing_since = started = time.monotonic()
+        try:
+            self.store.append(records)
+        finally:
+            self._writing_since = None
         return time.monotonic() - started
 
     def _ended(self, task: asyncio.Task) -> None:
-        """The sequencer task stopped other than by ``close``: a bug. Nothing would be
-        acknowledged again while the process looked alive, so it ends, as if killed: under
-        the watchdog the standby serves in its place, from the log (every mark acknowledged
-        is in it)."""
-        if task.cancelled() or task.exception() is None:
-            return
-        log.critical("the sequencer stopped; this server process ends so that another serves", exc_info=task.exception())
-        for handler in logging.getLogger().handlers:
-            handler.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
+        """The sequencer task stopped on an error other than by ``close``: a bug. Nothing is
+        acknowledged again, so it is said, and ``on_failure`` runs: `judging serve` ends the
+        process there, so that the watchdog's standby serves in its place (judging/serve_cli.py)."""
+        if task.cancelled() or not isinstance(task.exception(), Exception):
+            return  # cancelled by close(), or interrupted (Ctrl+C, a test's timeout)
+        log.critical("the sequencer stopped on an error; this server acknowledges nothing more", exc_info=task.exception())
+        if self.on_failure is not None:
+            self.on_failure()
 
     def _between(self) -> None:
         """Between batches, with the state the committed one: what is due to go out paced."""
@@ -241,7 +237,12 @@ class Sequencer(Pacing, ABC):
             return
         loop = asyncio.get_running_loop()
         stamp = await loop.run_in_executor(self._writer, recovery.stamp, self.store, self.state.seq)
-        self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp, self._recent)
+        try:
+            self._child = recovery.checkpoint_in_child(self.store, self.state, self.hash, stamp, self._recent)
+        except OSError as e:  # no fork now (out of memory, too many processes): serve on
+            log.warning("could not start a checkpoint (%s); a restart replays more of the log until one is made", e)
+            self._checkpointed = self.state.seq  # tried again after as many events
+            return
         if self._child is not None:
             self._checkpointed = self.state.seq
 
@@ -341,9 +342,12 @@ class Sequencer(Pacing, ABC):
     def _handoff(self, peer: Peer) -> None:
         """A scoreboard that has its view goes to the relay, if all of it is on its way."""
         transport = peer.ws.transport
-        if transport.get_write_buffer_size():
-            return  # its snapshot is still going out: this process keeps it
-        if not self._relay.hand(peer.seq, transport.get_extra_info("socket").fileno()):
+        if transport.get_write_buffer_size() or transport.is_closing():
+            return  # its snapshot is still going out, or it is gone: this process keeps it
+        sock = transport.get_extra_info("socket")
+        # A descriptor of -1 (closed meanwhile) would fail the relay's channel, and with it
+        # every scoreboard the relay holds.
+        if sock is None or sock.fileno() < 0 or not self._relay.hand(peer.seq, sock.fileno()):
             return
         # The relay holds the socket now: this process lets go of its descriptor, unread.
         peer.gone = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import faulthandler
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -86,6 +87,7 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
     db_path = _db(args)
     store = follower.store if follower is not None else Store(db_path)
     server = JudgingServer(contest, store, digest, Limits(relay=args.relay), follower=follower, relay=relay)
+    server.on_failure = _end_now
     store.set_meta("contest_path", str(Path(args.contest).resolve()))  # for `judging export` and `judging verify`
     tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     bound = await server.start(args.host, args.port, tls, sock)
@@ -99,6 +101,18 @@ async def serve_forever(args, loaded: tuple[Contest, str], sock: socket.socket |
         await server.close()
         store.close()
         print("server stopped; every acknowledged mark is in", db_path, flush=True)
+
+
+def _end_now() -> None:
+    """The server's sequencer has stopped on a bug: this process could only accept
+    connections and never answer. It ends at once, as if killed: the watchdog's standby, if
+    there is one, serves in its place from the log (every acknowledged mark is in it)."""
+    print("error: the server stopped answering (a bug; its log says where); this server process ends", flush=True)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    if hasattr(signal, "SIGKILL"):
+        os.kill(os.getpid(), signal.SIGKILL)  # a signal: the watchdog restarts what is killed
+    os._exit(70)
 
 
 def run_server(args) -> int:

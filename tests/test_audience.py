@@ -259,14 +259,11 @@ async def test_a_console_cut_off_while_its_paced_update_goes_out_stops_nothing_e
     assert second.seq == live.store.last_seq()
 
 
-async def test_a_sequencer_that_fails_ends_its_process_rather_than_answer_nothing(live, monkeypatch, caplog):
-    # Under the watchdog a server process that dies is replaced by its standby; one whose
-    # sequencer has stopped would accept connections and never acknowledge a mark.
-    import os as os_module
-    import signal
-
-    killed: list[tuple[int, int]] = []
-    monkeypatch.setattr(os_module, "kill", lambda pid, sig: killed.append((pid, sig)))
+async def test_a_sequencer_that_fails_says_so_and_runs_on_failure(live, monkeypatch, caplog):
+    # `judging serve` ends its process there (the watchdog's standby serves in its place): one
+    # whose sequencer has stopped would accept connections and never acknowledge a mark.
+    failed: list[int] = []
+    live.server.on_failure = lambda: failed.append(1)
 
     def broken(batch):
         raise RuntimeError("a bug")
@@ -275,7 +272,26 @@ async def test_a_sequencer_that_fails_ends_its_process_rather_than_answer_nothin
     ctl = await live.control()
     with caplog.at_level("CRITICAL", logger="judging.server"):
         await ctl.control("open", contestants=["C1"])  # answered, then the sequencer fails
-        await until(lambda: killed)
-    assert killed == [(os_module.getpid(), signal.SIGKILL)]
-    assert "the sequencer stopped" in caplog.text and "a bug" in caplog.text
-    assert live.server._sequencer.done()
+        await until(lambda: failed)
+    assert failed == [1] and live.server._sequencer.done()
+    assert "the sequencer stopped on an error" in caplog.text and "a bug" in caplog.text
+    # Interrupted (Ctrl+C, a test's timeout) or cancelled by close(): not a failure.
+    for how in (KeyboardInterrupt(), None):
+        ended = asyncio.get_running_loop().create_future()
+        ended.set_exception(how) if how is not None else ended.cancel()
+        live.server._ended(ended)
+    assert failed == [1]
+
+
+def test_judging_serve_ends_a_server_process_whose_sequencer_failed(monkeypatch, capsys):
+    import os
+    import signal
+
+    from judging import serve_cli
+
+    killed: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "kill", lambda pid, sig: killed.append((pid, sig)))
+    monkeypatch.setattr(os, "_exit", lambda code: killed.append((os.getpid(), code)))
+    serve_cli._end_now()
+    assert killed[0] == (os.getpid(), signal.SIGKILL)  # killed: the watchdog's standby serves
+    assert "the server stopped answering" in capsys.readouterr().out
