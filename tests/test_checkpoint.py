@@ -171,6 +171,25 @@ async def test_live_server_checkpoints_and_a_resend_after_restart_keeps_its_ack(
         await live.close()
 
 
+async def test_a_checkpoint_that_cannot_start_is_said_and_serving_goes_on(tmp_path, monkeypatch, caplog):
+    def no_fork(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(recovery, "checkpoint_in_child", no_fork)
+    live = await Live(tmp_path, limits=Limits(checkpoint_every=5)).start()
+    try:
+        ctl, e1 = await live.control(), await live.judge("E1")
+        await ctl.control("open", contestants=list(CIDS))
+        for i in range(12):
+            sid = await e1.submit("heat", CIDS[i % 4], {"total": f"{70 + i}.50"})
+            await e1.wait_ack(sid, WAIT)
+        assert not live.server._sequencer.done()
+        said = [r.getMessage() for r in caplog.records if "could not start a checkpoint" in r.getMessage()]
+        assert 1 <= len(said) <= 3 and "Cannot allocate memory" in said[0], said  # every 5 events, not every batch
+    finally:
+        await live.close()
+
+
 def without_connected(v: dict[str, Any]) -> dict[str, Any]:
     out = dict(v)
     out["control"] = {k: s for k, s in v["control"].items() if k != "connected"}
