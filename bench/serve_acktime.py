@@ -31,7 +31,7 @@ taken: list[float] = []
 appends: list[float] = []
 framing: list[float] = []
 acked: list[float] = []
-phases: dict[str, list[float]] = {"process": [], "flush": [], "flush_staff": [], "pace": []}
+phases: dict[str, list[float]] = {"process": [], "flush": [], "release_staff": [], "pace": []}
 reveal_writes: list[float] = []  # writing a reveal's flush to every viewer
 to_relay: list[float] = []  # with the relay: from the last judge's frame until the reveal is sent to it
 last_frame = [0.0]
@@ -182,7 +182,7 @@ sequencer.Sequencer._coalesce = timed(sequencer.Sequencer._coalesce, framing)
 sequencer.Sequencer._write_slices = write_slices
 relay_link.RelayLink.flush = relay_flush
 if os.environ.get("LOOP_STALLS"):  # each step of a batch, timed
-    for name in ("flush_staff", "pace"):
+    for name in ("release_staff", "pace"):
         setattr(sequencer.Sequencer, f"_{name}", timed(getattr(sequencer.Sequencer, f"_{name}"), phases[name]))
 gc.callbacks.append(on_gc)
 if os.environ.get("LOOP_STALLS"):

@@ -10,6 +10,7 @@ server acknowledges a mark only after ``append`` returns.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -235,7 +236,8 @@ class InUse(Exception):
 def hold(path: str | Path, wait: float = 3.0) -> int | None:
     """Hold the database at ``path`` for one server: a second server on the same file would
     number its events after the same seq as the first and refuse its own judges' marks. Held
-    (an ``flock`` on ``PATH.lock``, holding the pid) until the returned descriptor is closed
+    (an ``flock`` on a ``.lock`` file beside the database's real path, holding the pid; so a
+    link to it is the same database) until the returned descriptor is closed
     in this process and every child that inherited it; so a watchdog's server processes hold
     it with it. Waits up to ``wait`` s for a holder that is going (killed, its children still
     dying), then raises ``InUse`` naming the holder's pid. None where there is no ``flock``."""
@@ -243,7 +245,10 @@ def hold(path: str | Path, wait: float = 3.0) -> int | None:
         import fcntl
     except ImportError:  # Windows: not held
         return None
-    real = Path(path).resolve()  # the same file by another path (a link) is the same database
+    try:
+        real = Path(path).resolve()
+    except RuntimeError as e:  # a loop of symbolic links (Python 3.11 raises this, not OSError)
+        raise OSError(errno.ELOOP, str(e), str(path)) from None
     lock = real.with_name(real.name + ".lock")
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
