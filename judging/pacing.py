@@ -47,7 +47,6 @@ class Pacing:
         self._staff_timer: asyncio.TimerHandle | None = None  # pending while changes are held
         self._staff_due = False  # the staff's held changes are to go at the next pause
 
-
     # -- the staff -------------------------------------------------------------------------
 
     def _held_wake(self) -> None:
@@ -74,8 +73,8 @@ class Pacing:
             if peer.stale:
                 if self._staff_timer is None:
                     self._staff_timer = asyncio.get_running_loop().call_later(self.limits.staff_interval, self._staff_wake)
-            elif self._held_timer is None:
-                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
+            else:
+                self._quiet_later()
 
     def _release_staff(self) -> None:
         """Send the staff what was held back from them: the update of what changed, if they
@@ -94,8 +93,13 @@ class Pacing:
                     continue
             if quiet:
                 self._write(peer, self._held(peer, last + 1))
-            elif self._held_timer is None:
-                self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
+            else:
+                self._quiet_later()
+
+    def _quiet_later(self) -> None:
+        """Empty updates are held: they go at most ``staff_quiet`` from now."""
+        if self._held_timer is None:
+            self._held_timer = asyncio.get_running_loop().call_later(self.limits.staff_quiet, self._held_wake)
 
     def _held_through(self, peer: Peer) -> bytes:
         """Everything held back from ``peer``, up to the last event: for an answer that comes

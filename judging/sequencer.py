@@ -194,9 +194,10 @@ class Sequencer(Pacing, ABC):
         """Every ``SLOW_COMMIT`` s: a commit in flight for longer is named while it lasts,
         once (a disk that never returns would otherwise say nothing at all)."""
         since = self._writing_since  # set and cleared by the writer thread: the disk's time only
-        if since is not None and since != self._named and time.monotonic() - since > SLOW_COMMIT:
+        held = time.monotonic() - since if since is not None else 0.0
+        if held > SLOW_COMMIT and since != self._named:
             self._named = since
-            log.warning("the disk has held the log's commit for %.1f s so far; acknowledgements wait for it", time.monotonic() - since)
+            log.warning("the disk has held the log's commit for %.1f s so far; acknowledgements wait for it", held)
         self._watch = asyncio.get_running_loop().call_later(SLOW_COMMIT, self._watch_commit)
 
     def _append(self, records: list[dict[str, Any]]) -> float:
