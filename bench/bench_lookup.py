@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchlib import machine, summary  # noqa: E402
+
 from judging.store import Store  # noqa: E402
 
 
@@ -29,11 +31,12 @@ def timed(store: Store, keys: list[tuple[str, str]]) -> list[float]:
         t = time.perf_counter()
         store.find_submission(judge, submission)
         out.append((time.perf_counter() - t) * 1000)
-    return sorted(out)
+    return out
 
 
 def show(name: str, ms: list[float]) -> None:
-    print(f"  {name:34s} median {ms[len(ms) // 2]:9.3f} ms  p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:9.3f} ms  max {ms[-1]:9.3f} ms  (n={len(ms)})")
+    median, p99 = summary(ms)
+    print(f"  {name:34s} median {median:9.3f} ms  p99 {p99:9.3f} ms  max {max(ms):9.3f} ms  (n={len(ms)})")
 
 
 def main() -> None:
@@ -43,6 +46,7 @@ def main() -> None:
     ap.add_argument("--before", type=int, default=10, help="the same without the card index (each reads every mark)")
     ap.add_argument("--seed", type=int, default=2026)
     args = ap.parse_args()
+    print(machine())
     work = Path(tempfile.mkdtemp(prefix="bench-lookup-"))
     try:
         db = work / "copy.db"
